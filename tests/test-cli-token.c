@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* tanba-cli token/pin commands as a script uses them: exit codes, JSON, secrets
+ * only on standard input, and no secret in any output even with debug logging. */
+#include "config.h"
+
+#include <string.h>
+#include <json-glib/json-glib.h>
+
+#include "tanba-registration-marker.h"
+#include "tanba-test-token.h"
+
+static TanbaTestSoftHsm *hsm;
+
+enum { TOKEN_READ, TOKEN_KEYGEN, TOKEN_PIN, TOKEN_UNBLOCK, TOKEN_FORMAT, TOKEN_UNFINISHED, N_TOKENS };
+
+#define NEW_USER_PIN "Kt7m2q9w"
+
+typedef struct
+{
+  int   status;
+  char *out;
+  char *err;
+} CliResult;
+
+static void
+cli_result_clear (CliResult *result)
+{
+  g_free (result->out);
+  g_free (result->err);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliResult, cli_result_clear)
+
+/* Runs tanba-cli on token @index (-1: none chosen) with debug logging on. */
+static void
+run_cli (CliResult   *result,
+         int          index,
+         const char  *module,
+         const char  *input,
+         const char  *first,
+         ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  const char *env[] = { "G_MESSAGES_DEBUG", "all", NULL };
+  const char *arg;
+  va_list args;
+
+  g_ptr_array_add (argv, (char *) g_getenv ("TANBA_CLI"));
+  g_ptr_array_add (argv, "--module");
+  g_ptr_array_add (argv, (char *) (module != NULL ? module : hsm->module_path));
+  if (index >= 0)
+    {
+      g_ptr_array_add (argv, "--token");
+      g_ptr_array_add (argv, g_ptr_array_index (hsm->serials, index));
+    }
+  va_start (args, first);
+  for (arg = first; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  result->status = tanba_test_run_env ((const char *const *) argv->pdata, env, input,
+                                       &result->out, &result->err);
+  g_test_message ("exit %d\nstdout: %s\nstderr: %s", result->status, result->out, result->err);
+}
+
+static void
+assert_no_secret (const CliResult *result,
+                  const char      *secret)
+{
+  g_assert_null (strstr (result->out, secret));
+  g_assert_null (strstr (result->err, secret));
+}
+
+static gulong
+slot_of (int index)
+{
+  g_autoptr(TanbaToken) token = tanba_test_softhsm_token (hsm, index);
+
+  return tanba_token_get_slot_id (token);
+}
+
+static void
+test_list_json (void)
+{
+  g_auto (CliResult) result = { 0, };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonArray *tokens;
+  guint factory = 0;
+
+  run_cli (&result, -1, NULL, NULL, "token", "list", "--json", NULL);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, result.out, -1, &error));
+  g_assert_no_error (error);
+  tokens = json_node_get_array (json_parser_get_root (parser));
+  for (guint i = 0; i < json_array_get_length (tokens); i++)
+    {
+      JsonObject *token = json_array_get_object_element (tokens, i);
+
+      if (json_object_get_boolean_member (token, "empty"))
+        {
+          factory++;
+          g_assert_cmpstr (json_object_get_string_member (token, "display_label"), ==, "<no label>");
+          g_assert_true (json_object_get_boolean_member (json_object_get_object_member (token, "flags"), "user_pin_set"));
+        }
+    }
+  g_assert_cmpuint (factory, ==, N_TOKENS);
+}
+
+static void
+test_info_json (void)
+{
+  g_auto (CliResult) result = { 0, };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *info;
+
+  run_cli (&result, TOKEN_READ, NULL, NULL, "token", "info", "--json", NULL);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, result.out, -1, &error));
+  info = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (info, "serial"), ==, g_ptr_array_index (hsm->serials, TOKEN_READ));
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (info, "registration"), "state"), ==, "none");
+}
+
+static void
+test_keygen (void)
+{
+  g_auto (CliResult) result = { 0, };
+  g_auto (CliResult) keys = { 0, };
+  g_autofree char *listing = NULL;
+
+  run_cli (&result, TOKEN_KEYGEN, NULL, TANBA_FACTORY_USER_PIN "\n", "token", "keygen",
+           "--algorithm", "p256", "--label", "Tanba signing key", NULL);
+  g_assert_cmpint (result.status, ==, 0);
+  assert_no_secret (&result, TANBA_FACTORY_USER_PIN);
+
+  listing = tanba_test_pkcs11_tool_objects (hsm, slot_of (TOKEN_KEYGEN), TANBA_FACTORY_USER_PIN);
+  g_assert_nonnull (strstr (listing, "Private Key Object; EC"));
+  g_assert_nonnull (strstr (listing, "Tanba signing key"));
+
+  run_cli (&keys, TOKEN_KEYGEN, NULL, NULL, "token", "keys", "--json", NULL);
+  g_assert_cmpint (keys.status, ==, 0);
+  g_assert_nonnull (strstr (keys.out, "\"algorithm\":\"p256\""));
+
+  /* Wrong PIN: exit 4, and the message reports the token's flags. */
+  cli_result_clear (&result);
+  run_cli (&result, TOKEN_KEYGEN, NULL, "00000000\n", "token", "keygen", "--label", "x", NULL);
+  g_assert_cmpint (result.status, ==, 4);
+  g_assert_nonnull (strstr (result.err, "PIN is wrong"));
+  assert_no_secret (&result, "00000000");
+
+  /* A bad algorithm is a usage error. */
+  cli_result_clear (&result);
+  run_cli (&result, TOKEN_KEYGEN, NULL, NULL, "token", "keygen", "--algorithm", "dsa", "--label", "x", NULL);
+  g_assert_cmpint (result.status, ==, 2);
+}
+
+static void
+test_pin_change (void)
+{
+  g_auto (CliResult) result = { 0, };
+  gulong slot = slot_of (TOKEN_PIN);
+
+  /* A password breaking the rules is refused before the token is touched. */
+  run_cli (&result, TOKEN_PIN, NULL, TANBA_FACTORY_USER_PIN "\nabc12345\n", "pin", "change", NULL);
+  g_assert_cmpint (result.status, ==, 6);
+  g_assert_nonnull (strstr (result.err, "“123”"));
+  g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, slot, FALSE, TANBA_FACTORY_USER_PIN), ==, 0);
+
+  cli_result_clear (&result);
+  run_cli (&result, TOKEN_PIN, NULL, TANBA_FACTORY_USER_PIN "\n" NEW_USER_PIN "\n", "pin", "change", "--role", "user", NULL);
+  g_assert_cmpint (result.status, ==, 0);
+  assert_no_secret (&result, TANBA_FACTORY_USER_PIN);
+  assert_no_secret (&result, NEW_USER_PIN);
+  g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, slot, FALSE, NEW_USER_PIN), ==, 0);
+  g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, slot, FALSE, TANBA_FACTORY_USER_PIN), !=, 0);
+
+  /* The administrator PIN has only the token's own limits. */
+  cli_result_clear (&result);
+  run_cli (&result, TOKEN_PIN, NULL, TANBA_FACTORY_ADMIN_PIN "\n11223344\n", "pin", "change", "--role", "admin", NULL);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, slot, TRUE, "11223344"), ==, 0);
+
+  /* Missing input: a clear message, not a hang. */
+  cli_result_clear (&result);
+  run_cli (&result, TOKEN_PIN, NULL, NEW_USER_PIN "\n", "pin", "change", NULL);
+  g_assert_cmpint (result.status, ==, 1);
+  g_assert_nonnull (strstr (result.err, "missing"));
+
+  cli_result_clear (&result);
+  run_cli (&result, TOKEN_PIN, NULL, NULL, "pin", "change", "--role", "boss", NULL);
+  g_assert_cmpint (result.status, ==, 2);
+}
+
+static void
+test_pin_unblock (void)
+{
+  g_auto (CliResult) result = { 0, };
+  gulong slot = slot_of (TOKEN_UNBLOCK);
+
+  run_cli (&result, TOKEN_UNBLOCK, NULL, "11111111\n" NEW_USER_PIN "\n", "pin", "unblock", NULL);
+  g_assert_cmpint (result.status, ==, 4);
+  g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, slot, FALSE, TANBA_FACTORY_USER_PIN), ==, 0);
+
+  cli_result_clear (&result);
+  run_cli (&result, TOKEN_UNBLOCK, NULL, TANBA_FACTORY_ADMIN_PIN "\n" NEW_USER_PIN "\n", "pin", "unblock", NULL);
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_nonnull (strstr (result.out, "PIN unblocked"));
+  assert_no_secret (&result, TANBA_FACTORY_ADMIN_PIN);
+  assert_no_secret (&result, NEW_USER_PIN);
+  g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, slot, FALSE, NEW_USER_PIN), ==, 0);
+}
+
+static void
+test_format (void)
+{
+  g_auto (CliResult) result = { 0, };
+  g_autoptr(TanbaToken) token = NULL;
+  g_autoptr(TanbaTokenInfo) info = NULL;
+
+  run_cli (&result, TOKEN_FORMAT, NULL, TANBA_FACTORY_ADMIN_PIN "\n" NEW_USER_PIN "\n",
+           "token", "format", "--label", "bad label", NULL);
+  g_assert_cmpint (result.status, ==, 6);
+
+  cli_result_clear (&result);
+  run_cli (&result, TOKEN_FORMAT, NULL, TANBA_FACTORY_ADMIN_PIN "\n" NEW_USER_PIN "\n",
+           "token", "format", "--label", "Accounting", NULL);
+  g_assert_cmpint (result.status, ==, 0);
+  assert_no_secret (&result, NEW_USER_PIN);
+
+  token = tanba_test_softhsm_token (hsm, TOKEN_FORMAT);
+  info = tanba_token_get_info (token, NULL);
+  g_assert_cmpstr (info->label, ==, "Accounting");
+  g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, info->slot_id, FALSE, NEW_USER_PIN), ==, 0);
+
+  cli_result_clear (&result);
+  run_cli (&result, TOKEN_FORMAT, NULL, NULL, "token", "rename", "Main_1", NULL);
+  g_assert_cmpint (result.status, ==, 0);
+  cli_result_clear (&result);
+  run_cli (&result, TOKEN_FORMAT, NULL, NULL, "token", "info", NULL);
+  g_assert_nonnull (strstr (result.out, "Main_1"));
+  cli_result_clear (&result);
+  run_cli (&result, TOKEN_FORMAT, NULL, NULL, "token", "rename", "Главный", NULL);
+  g_assert_cmpint (result.status, ==, 6);
+}
+
+static void
+test_format_unfinished (void)
+{
+  g_auto (CliResult) result = { 0, };
+  g_autoptr(TanbaToken) token = tanba_test_softhsm_token (hsm, TOKEN_UNFINISHED);
+  g_autoptr(TanbaRegistrationMarker) marker = tanba_registration_marker_new ();
+  g_autoptr(TanbaTokenInfo) info = NULL;
+
+  g_assert_true (tanba_registration_marker_write (token, marker, NULL));
+  run_cli (&result, TOKEN_UNFINISHED, NULL, TANBA_FACTORY_ADMIN_PIN "\n" NEW_USER_PIN "\n",
+           "token", "format", "--label", "X", NULL);
+  g_assert_cmpint (result.status, ==, 6);
+  g_assert_nonnull (strstr (result.err, "unfinished"));
+
+  info = tanba_token_get_info (token, NULL);
+  g_assert_cmpstr (info->label, ==, "");
+  g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, info->slot_id, FALSE, TANBA_FACTORY_USER_PIN), ==, 0);
+
+  cli_result_clear (&result);
+  run_cli (&result, TOKEN_UNFINISHED, NULL, NULL, "token", "info", "--json", NULL);
+  g_assert_nonnull (strstr (result.out, "\"state\":\"unfinished\""));
+}
+
+static void
+test_bad_module (void)
+{
+  g_auto (CliResult) result = { 0, };
+
+  run_cli (&result, -1, "/nonexistent/pkcs11.so", NULL, "token", "list", NULL);
+  g_assert_cmpint (result.status, ==, 7);
+  g_assert_nonnull (strstr (result.err, "does not exist"));
+
+  cli_result_clear (&result);
+  run_cli (&result, -1, "/usr/lib/x86_64-linux-gnu/libz.so.1", NULL, "token", "list", NULL);
+  g_assert_cmpint (result.status, ==, 7);
+  g_assert_nonnull (strstr (result.err, "not a PKCS#11 module"));
+
+  cli_result_clear (&result);
+  run_cli (&result, -1, NULL, NULL, "token", "info", NULL);
+  g_assert_cmpint (result.status, ==, 3);
+
+  cli_result_clear (&result);
+  run_cli (&result, -1, NULL, NULL, "frobnicate", NULL);
+  g_assert_cmpint (result.status, ==, 2);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  hsm = tanba_test_softhsm_new (N_TOKENS);
+  g_test_add_func ("/cli/token-list-json", test_list_json);
+  g_test_add_func ("/cli/token-info-json", test_info_json);
+  g_test_add_func ("/cli/keygen", test_keygen);
+  g_test_add_func ("/cli/pin-change", test_pin_change);
+  g_test_add_func ("/cli/pin-unblock", test_pin_unblock);
+  g_test_add_func ("/cli/format", test_format);
+  g_test_add_func ("/cli/format-unfinished", test_format_unfinished);
+  g_test_add_func ("/cli/bad-module", test_bad_module);
+  status = g_test_run ();
+  tanba_test_softhsm_free (hsm);
+  return status;
+}
