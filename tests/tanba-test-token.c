@@ -88,7 +88,10 @@ tanba_test_softhsm_new (guint n_tokens)
       g_assert_cmpint (tanba_test_run (argv, NULL, NULL, &err), ==, 0);
     }
 
-  hsm->module = tanba_module_open (hsm->module_path, &error);
+  /* Tests of hot-plug load SoftHSM through the test module (TANBA_PKCS11_MODULE);
+   * pkcs11-tool always talks to SoftHSM itself. */
+  hsm->module = tanba_module_open (g_getenv ("TANBA_PKCS11_MODULE") != NULL
+                                   ? g_getenv ("TANBA_PKCS11_MODULE") : hsm->module_path, &error);
   g_assert_no_error (error);
 
   hsm->serials = g_ptr_array_new_with_free_func (g_free);

@@ -21,7 +21,8 @@ typedef struct
 } TanbaTestSoftHsm;
 
 /* Makes @n_tokens factory-state tokens (empty label, user PIN 12345678,
- * administrator PIN 87654321) and opens the module. */
+ * administrator PIN 87654321) and opens the module: SoftHSM, or the module
+ * named by TANBA_PKCS11_MODULE (the hot-plug test module in front of it). */
 TanbaTestSoftHsm *tanba_test_softhsm_new   (guint             n_tokens);
 void              tanba_test_softhsm_free  (TanbaTestSoftHsm *hsm);
 TanbaToken       *tanba_test_softhsm_token (TanbaTestSoftHsm *hsm,
