@@ -183,13 +183,10 @@ static void
 run_for (Fixture *f,
          guint    ms)
 {
-  guint timeout_id;
-
   f->expired = FALSE;
-  timeout_id = g_timeout_add (ms, expired_cb, f);
+  g_timeout_add (ms, expired_cb, f);
   while (!f->expired)
     g_main_loop_run (f->loop);
-  (void) timeout_id;
 }
 
 static const TanbaTokenInfo *

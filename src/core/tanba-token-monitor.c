@@ -56,7 +56,8 @@ typedef struct
   guint64    serial;
 } Snapshot;
 
-enum {
+enum
+{
   TOKEN_ADDED,
   TOKEN_REMOVED,
   TOKEN_CHANGED,

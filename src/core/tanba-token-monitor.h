@@ -21,7 +21,8 @@ G_DECLARE_FINAL_TYPE (TanbaTokenMonitor, tanba_token_monitor, TANBA, TOKEN_MONIT
 
 TanbaTokenMonitor *tanba_token_monitor_new          (TanbaModule       *module,
                                                      guint              interval_ms);
-/* The tokens seen at the last poll (element type TanbaTokenInfo, owned by the monitor). */
+/* The tokens seen at the last poll (element type TanbaTokenInfo, owned by the
+ * monitor and valid until the main loop runs again: copy what you keep). */
 GPtrArray         *tanba_token_monitor_get_tokens   (TanbaTokenMonitor *self);
 /* Polls now, on the calling thread, and emits what changed. */
 void               tanba_token_monitor_poll_now     (TanbaTokenMonitor *self);

@@ -203,11 +203,13 @@ removed_load (void)
 static void
 control_refresh (void)
 {
-  ControlStamp stamp = { 0 };
+  ControlStamp stamp;
   struct stat st;
 
   if (control_path == NULL)
     return;
+  /* Compared with memcmp: no stray padding bytes. */
+  memset (&stamp, 0, sizeof stamp);
   if (stat (control_path, &st) == 0)
     {
       stamp.exists = 1;
@@ -472,8 +474,8 @@ hotplug_C_GetSlotList (CK_BBOOL       token_present,
 }
 
 static CK_RV
-hotplug_C_GetSlotInfo (CK_SLOT_ID        slot,
-                       CK_SLOT_INFO_PTR  info)
+hotplug_C_GetSlotInfo (CK_SLOT_ID       slot,
+                       CK_SLOT_INFO_PTR info)
 {
   CK_RV rv;
 
@@ -491,8 +493,8 @@ hotplug_C_GetSlotInfo (CK_SLOT_ID        slot,
 }
 
 static CK_RV
-hotplug_C_GetTokenInfo (CK_SLOT_ID         slot,
-                        CK_TOKEN_INFO_PTR  info)
+hotplug_C_GetTokenInfo (CK_SLOT_ID        slot,
+                        CK_TOKEN_INFO_PTR info)
 {
   CK_TOKEN_INFO real_info;
   char serial[SERIAL_LEN + 1];
