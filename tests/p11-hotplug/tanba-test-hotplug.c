@@ -24,6 +24,15 @@
  * whose presence changed since it was last reported); blocking waits answer
  * CKR_FUNCTION_NOT_SUPPORTED, as SoftHSM does.
  *
+ * PIN tries: SoftHSM never locks a PIN. With TANBA_HOTPLUG_PIN_TRIES=N (N > 0)
+ * this module counts wrong PINs per token and role as a hardware token does:
+ * after a wrong PIN the token info says "count low", with one try left "final
+ * try", and after N wrong PINs in a row C_Login answers CKR_PIN_LOCKED without
+ * asking SoftHSM. A right PIN resets the count; C_InitPIN (the administrator
+ * unblocking the user) resets the user's. The counts live in the file
+ * TANBA_HOTPLUG_CONTROL with ".pins" appended, so that, as on a real token,
+ * they carry over from one process to the next.
+ *
  * The real module is SOFTHSM2_MODULE, else /usr/lib/softhsm/libsofthsm2.so.
  * Every function not named above goes to it untouched. This file uses only
  * libc, so that any PKCS#11 loader (libp11, p11-kit, OpenSC's pkcs11-tool)
@@ -36,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <p11-kit/pkcs11.h>
 
@@ -84,6 +94,17 @@ static Session          *sessions;
 static size_t            n_sessions;
 static SlotPresence     *presence;
 static size_t            n_presence;
+
+/* Wrong PINs in a row, per token serial and role (0 user, 1 administrator). */
+typedef struct
+{
+  char serial[SERIAL_LEN + 1];
+  int  wrong[2];
+} PinTries;
+static PinTries         *pin_tries;
+static size_t            n_pin_tries;
+
+static void pin_tries_apply_flags (const char *serial, CK_TOKEN_INFO *info);
 
 /* Helpers (state_lock held) */
 
@@ -512,6 +533,8 @@ hotplug_C_GetTokenInfo (CK_SLOT_ID        slot,
   control_refresh ();
   if (serial_is_removed (serial))
     rv = CKR_TOKEN_NOT_PRESENT;
+  else
+    pin_tries_apply_flags (serial, &real_info);
   pthread_mutex_unlock (&state_lock);
   if (rv == CKR_OK)
     *info = real_info;
@@ -678,6 +701,178 @@ session_check (CK_SESSION_HANDLE handle)
 }
 
 /* Every other call on a session: refused on a pulled token, else forwarded. */
+/* The counts file, read before and written after each change (state_lock held). */
+static void
+pin_tries_load (void)
+{
+  char path[4096];
+  char serial[SERIAL_LEN + 1];
+  int user, so;
+  FILE *file;
+
+  n_pin_tries = 0;
+  if (control_path == NULL)
+    return;
+  snprintf (path, sizeof path, "%s.pins", control_path);
+  file = fopen (path, "r");
+  if (file == NULL)
+    return;
+  while (fscanf (file, "%16s %d %d", serial, &user, &so) == 3)
+    {
+      pin_tries = realloc (pin_tries, (n_pin_tries + 1) * sizeof *pin_tries);
+      snprintf (pin_tries[n_pin_tries].serial, sizeof pin_tries[n_pin_tries].serial, "%s", serial);
+      pin_tries[n_pin_tries].wrong[0] = user;
+      pin_tries[n_pin_tries].wrong[1] = so;
+      n_pin_tries++;
+    }
+  fclose (file);
+}
+
+static void
+pin_tries_save (void)
+{
+  char path[4096], temporary[4200];
+  FILE *file;
+
+  if (control_path == NULL)
+    return;
+  snprintf (path, sizeof path, "%s.pins", control_path);
+  snprintf (temporary, sizeof temporary, "%s.%d", path, (int) getpid ());
+  file = fopen (temporary, "w");
+  if (file == NULL)
+    return;
+  for (size_t i = 0; i < n_pin_tries; i++)
+    fprintf (file, "%s %d %d\n", pin_tries[i].serial, pin_tries[i].wrong[0], pin_tries[i].wrong[1]);
+  fclose (file);
+  rename (temporary, path);
+}
+
+static int
+pin_tries_limit (void)
+{
+  const char *value = getenv ("TANBA_HOTPLUG_PIN_TRIES");
+
+  return value != NULL ? atoi (value) : 0;
+}
+
+/* state_lock held */
+static PinTries *
+pin_tries_find (const char *serial)
+{
+  for (size_t i = 0; i < n_pin_tries; i++)
+    if (strcmp (pin_tries[i].serial, serial) == 0)
+      return &pin_tries[i];
+  pin_tries = realloc (pin_tries, (n_pin_tries + 1) * sizeof *pin_tries);
+  memset (&pin_tries[n_pin_tries], 0, sizeof *pin_tries);
+  snprintf (pin_tries[n_pin_tries].serial, sizeof pin_tries[n_pin_tries].serial, "%s", serial);
+  return &pin_tries[n_pin_tries++];
+}
+
+/* The token's PIN flags as the emulated counters say (state_lock held). */
+static void
+pin_tries_apply_flags (const char    *serial,
+                       CK_TOKEN_INFO *info)
+{
+  int limit = pin_tries_limit ();
+  PinTries *tries;
+  const CK_FLAGS low[2] = { CKF_USER_PIN_COUNT_LOW, CKF_SO_PIN_COUNT_LOW };
+  const CK_FLAGS final[2] = { CKF_USER_PIN_FINAL_TRY, CKF_SO_PIN_FINAL_TRY };
+  const CK_FLAGS locked[2] = { CKF_USER_PIN_LOCKED, CKF_SO_PIN_LOCKED };
+
+  if (limit <= 0)
+    return;
+  pin_tries_load ();
+  tries = pin_tries_find (serial);
+  for (int role = 0; role < 2; role++)
+    {
+      info->flags &= ~(low[role] | final[role] | locked[role]);
+      if (tries->wrong[role] >= limit)
+        info->flags |= locked[role];
+      else if (tries->wrong[role] == limit - 1)
+        info->flags |= low[role] | final[role];
+      else if (tries->wrong[role] > 0)
+        info->flags |= low[role];
+    }
+}
+
+static const char *
+session_serial (CK_SESSION_HANDLE handle,
+                char              serial[SERIAL_LEN + 1])
+{
+  Session *session;
+
+  pthread_mutex_lock (&state_lock);
+  session = session_find (handle);
+  if (session != NULL)
+    snprintf (serial, SERIAL_LEN + 1, "%s", session->serial);
+  pthread_mutex_unlock (&state_lock);
+  return session != NULL ? serial : NULL;
+}
+
+static CK_RV
+hotplug_C_Login (CK_SESSION_HANDLE session,
+                 CK_USER_TYPE      user,
+                 CK_UTF8CHAR_PTR   pin,
+                 CK_ULONG          len)
+{
+  CK_RV rv = session_check (session);
+  char serial[SERIAL_LEN + 1];
+  int limit = pin_tries_limit ();
+  int role = user == CKU_SO ? 1 : 0;
+  PinTries *tries;
+
+  if (rv != CKR_OK)
+    return rv;
+  if (limit <= 0 || user == CKU_CONTEXT_SPECIFIC || session_serial (session, serial) == NULL)
+    return real->C_Login (session, user, pin, len);
+
+  pthread_mutex_lock (&state_lock);
+  pin_tries_load ();
+  tries = pin_tries_find (serial);
+  rv = tries->wrong[role] >= limit ? CKR_PIN_LOCKED : CKR_OK;
+  pthread_mutex_unlock (&state_lock);
+  if (rv != CKR_OK)
+    return rv;
+
+  rv = real->C_Login (session, user, pin, len);
+  pthread_mutex_lock (&state_lock);
+  pin_tries_load ();
+  tries = pin_tries_find (serial);
+  if (rv == CKR_PIN_INCORRECT)
+    {
+      tries->wrong[role]++;
+      if (tries->wrong[role] >= limit)
+        rv = CKR_PIN_LOCKED;
+    }
+  else if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN)
+    tries->wrong[role] = 0;
+  pin_tries_save ();
+  pthread_mutex_unlock (&state_lock);
+  return rv;
+}
+
+static CK_RV
+hotplug_C_InitPIN (CK_SESSION_HANDLE session,
+                   CK_UTF8CHAR_PTR   pin,
+                   CK_ULONG          len)
+{
+  CK_RV rv = session_check (session);
+  char serial[SERIAL_LEN + 1];
+
+  if (rv != CKR_OK)
+    return rv;
+  rv = real->C_InitPIN (session, pin, len);
+  if (rv == CKR_OK && session_serial (session, serial) != NULL)
+    {
+      pthread_mutex_lock (&state_lock);
+      pin_tries_load ();
+      pin_tries_find (serial)->wrong[0] = 0;
+      pin_tries_save ();
+      pthread_mutex_unlock (&state_lock);
+    }
+  return rv;
+}
+
 #define SESSION_CALL(name, params, args)          \
   static CK_RV                                    \
   hotplug_##name params                           \
@@ -689,9 +884,6 @@ session_check (CK_SESSION_HANDLE handle)
     return real->name args;                       \
   }
 
-SESSION_CALL (C_InitPIN,
-              (CK_SESSION_HANDLE session, CK_UTF8CHAR_PTR pin, CK_ULONG len),
-              (session, pin, len))
 SESSION_CALL (C_SetPIN,
               (CK_SESSION_HANDLE session, CK_UTF8CHAR_PTR old_pin, CK_ULONG old_len,
                CK_UTF8CHAR_PTR new_pin, CK_ULONG new_len),
@@ -706,10 +898,6 @@ SESSION_CALL (C_SetOperationState,
               (CK_SESSION_HANDLE session, CK_BYTE_PTR state, CK_ULONG len,
                CK_OBJECT_HANDLE enc_key, CK_OBJECT_HANDLE auth_key),
               (session, state, len, enc_key, auth_key))
-SESSION_CALL (C_Login,
-              (CK_SESSION_HANDLE session, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin,
-               CK_ULONG len),
-              (session, user, pin, len))
 SESSION_CALL (C_Logout, (CK_SESSION_HANDLE session), (session))
 SESSION_CALL (C_CreateObject,
               (CK_SESSION_HANDLE session, CK_ATTRIBUTE_PTR templ, CK_ULONG count,
