@@ -3,7 +3,9 @@
  * only on standard input, and no secret in any output even with debug logging. */
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
 #include <json-glib/json-glib.h>
 
 #include "tanba-registration-marker.h"
@@ -291,6 +293,71 @@ test_bad_module (void)
   g_assert_cmpint (result.status, ==, 2);
 }
 
+/* --pin-fd: the PIN comes from another descriptor; standard input stays unused. */
+static void
+test_pin_fd (void)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                                                      | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int fds[2];
+  const char *argv[] = { g_getenv ("TANBA_CLI"), "--module", hsm->module_path,
+                         "--token", g_ptr_array_index (hsm->serials, TOKEN_READ),
+                         "--pin-fd", "5", "token", "keys", "--login", "--json", NULL };
+
+  g_assert_cmpint (pipe (fds), ==, 0);
+  g_assert_cmpint (write (fds[1], TANBA_FACTORY_USER_PIN "\n", 9), ==, 9);
+  close (fds[1]);
+  g_subprocess_launcher_take_fd (launcher, fds[0], 5);
+  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "["));
+  g_assert_null (strstr (out, TANBA_FACTORY_USER_PIN));
+  g_assert_null (strstr (err, TANBA_FACTORY_USER_PIN));
+}
+
+/* token watch prints the tokens present as "added" events, one JSON object a line. */
+static void
+test_watch (void)
+{
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  const char *argv[] = { g_getenv ("TANBA_CLI"), "--module", hsm->module_path,
+                         "token", "watch", "--json", NULL };
+  guint added = 0;
+
+  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_assert_no_error (error);
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  /* N_TOKENS factory tokens and SoftHSM's spare slot. */
+  while (added < N_TOKENS + 1)
+    {
+      g_autofree char *line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, &error);
+      JsonObject *event;
+
+      g_assert_no_error (error);
+      g_assert_nonnull (line);
+      g_assert_true (json_parser_load_from_data (parser, line, -1, &error));
+      event = json_node_get_object (json_parser_get_root (parser));
+      g_assert_cmpstr (json_object_get_string_member (event, "event"), ==, "added");
+      g_assert_true (json_object_has_member (event, "token"));
+      added++;
+    }
+  g_subprocess_send_signal (process, SIGTERM);
+  g_subprocess_wait (process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -307,6 +374,8 @@ main (int    argc,
   g_test_add_func ("/cli/format", test_format);
   g_test_add_func ("/cli/format-unfinished", test_format_unfinished);
   g_test_add_func ("/cli/bad-module", test_bad_module);
+  g_test_add_func ("/cli/pin-fd", test_pin_fd);
+  g_test_add_func ("/cli/watch", test_watch);
   status = g_test_run ();
   tanba_test_softhsm_free (hsm);
   return status;
