@@ -207,9 +207,9 @@ set_random_serial (X509 *cert)
   return ok;
 }
 
-static gint64
-years_after (gint64 when,
-             int    years)
+gint64
+tanba_server_years_after (gint64 when,
+                          int    years)
 {
   g_autoptr(GDateTime) start = g_date_time_new_from_unix_utc (when);
   g_autoptr(GDateTime) end = g_date_time_add_years (start, years);
@@ -357,7 +357,7 @@ tanba_server_ca_create (const char    *data_dir,
     return NULL;
   name = service_name ("Tanba Demo Bank Root CA");
   self->ca_cert = make_certificate (0, TRUE, name, self->ca_key, NULL, NULL,
-                                    start, years_after (now, ROOT_YEARS), error);
+                                    start, tanba_server_years_after (now, ROOT_YEARS), error);
   X509_NAME_free (name);
   if (self->ca_cert == NULL)
     return NULL;
@@ -368,7 +368,7 @@ tanba_server_ca_create (const char    *data_dir,
   name = service_name ("Tanba Demo Bank CMP");
   self->cmp_cert = tanba_server_ca_issue (self, TANBA_CERT_PROFILE_CMP_SIGNER, name,
                                           self->cmp_key, start,
-                                          years_after (now, SERVICE_YEARS), error);
+                                          tanba_server_years_after (now, SERVICE_YEARS), error);
   X509_NAME_free (name);
   if (self->cmp_cert == NULL)
     return NULL;
@@ -378,7 +378,7 @@ tanba_server_ca_create (const char    *data_dir,
     return NULL;
   name = service_name ("localhost");
   tls_cert = tanba_server_ca_issue (self, TANBA_CERT_PROFILE_TLS_SERVER, name, tls_key,
-                                    start, years_after (now, SERVICE_YEARS), error);
+                                    start, tanba_server_years_after (now, SERVICE_YEARS), error);
   X509_NAME_free (name);
   if (tls_cert == NULL)
     {

@@ -44,6 +44,10 @@ EVP_PKEY   *tanba_server_generate_key      (TanbaKeyType      type,
 gboolean    tanba_server_key_is_acceptable (EVP_PKEY         *pkey,
                                             char            **reason);
 
+/* @when (Unix time, UTC) plus @years calendar years: validity periods. */
+gint64      tanba_server_years_after       (gint64            when,
+                                            int               years);
+
 typedef struct _TanbaServerCa TanbaServerCa;
 
 TanbaServerCa *tanba_server_ca_create   (const char    *data_dir,

@@ -675,16 +675,6 @@ out:
   return result;
 }
 
-static gint64
-years_after (gint64 when,
-             int    years)
-{
-  g_autoptr(GDateTime) start = g_date_time_new_from_unix_utc (when);
-  g_autoptr(GDateTime) end = g_date_time_add_years (start, years);
-
-  return g_date_time_to_unix (end);
-}
-
 /* The validity to issue: the term the client asks for in the template
  * (notAfter - notBefore, or notAfter - now), capped at 3 years; 1 year if
  * it asks for none. Returns FALSE if the request's validity is unusable. */
@@ -710,7 +700,7 @@ issued_validity (const OSSL_CRMF_CERTTEMPLATE *tmpl,
 
   *not_before = now - BACKDATE_SECONDS;
   *not_after = now + term;
-  cap = years_after (now, MAX_TERM_YEARS);
+  cap = tanba_server_years_after (now, MAX_TERM_YEARS);
   if (*not_after > cap + 86400)
     *capped = TRUE;
   if (*not_after > cap)
