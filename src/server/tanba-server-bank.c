@@ -105,16 +105,28 @@ not_after_of (X509 *cert)
   return (gint64) timegm (&tm);
 }
 
+/* The bank's endpoints take POST over HTTPS (plain HTTP from loopback only,
+ * for tests); anything else is answered here. Returns TRUE to go on. */
 static gboolean
-is_secure_or_loopback (SoupServerMessage *msg,
-                       gboolean           tls)
+accept_secure_post (SoupServerMessage *msg,
+                    gboolean           tls)
 {
   GSocketAddress *remote = soup_server_message_get_remote_address (msg);
 
-  return tls
-         || (G_IS_INET_SOCKET_ADDRESS (remote)
-             && g_inet_address_get_is_loopback (
-                  g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote))));
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_POST)
+    {
+      answer_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed", "Use POST");
+      return FALSE;
+    }
+  if (!tls
+      && !(G_IS_INET_SOCKET_ADDRESS (remote)
+           && g_inet_address_get_is_loopback (
+                g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)))))
+    {
+      answer_error (msg, SOUP_STATUS_FORBIDDEN, "tls-required", "Use HTTPS");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* --- nonces ------------------------------------------------------------- */
@@ -144,16 +156,8 @@ nonce_cb (SoupServer        *server,
   guint8 nonce[NONCE_LENGTH];
   char *text;
 
-  if (soup_server_message_get_method (msg) != SOUP_METHOD_POST)
-    {
-      answer_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed", "Use POST");
-      return;
-    }
-  if (!is_secure_or_loopback (msg, self->tls))
-    {
-      answer_error (msg, SOUP_STATUS_FORBIDDEN, "tls-required", "Use HTTPS");
-      return;
-    }
+  if (!accept_secure_post (msg, self->tls))
+    return;
 
   expire_nonces (self);
   if (g_hash_table_size (self->nonces) >= MAX_NONCES)
@@ -322,16 +326,8 @@ registration_cb (SoupServer        *server,
   GChecksum *checksum;
   gboolean already = FALSE;
 
-  if (soup_server_message_get_method (msg) != SOUP_METHOD_POST)
-    {
-      answer_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed", "Use POST");
-      return;
-    }
-  if (!is_secure_or_loopback (msg, self->tls))
-    {
-      answer_error (msg, SOUP_STATUS_FORBIDDEN, "tls-required", "Use HTTPS");
-      return;
-    }
+  if (!accept_secure_post (msg, self->tls))
+    return;
 
   body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
   if (g_bytes_get_size (body) > MAX_JSON_REQUEST
