@@ -210,12 +210,13 @@ tanba_cli_read_new_secret (TanbaCliOptions *options,
 }
 
 void
-tanba_cli_print_json (JsonNode *node)
+tanba_cli_print_json (JsonBuilder *builder)
 {
   g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
   g_autofree char *text = NULL;
 
-  json_generator_set_root (generator, node);
+  json_generator_set_root (generator, root);
   json_generator_set_pretty (generator, FALSE);
   text = json_generator_to_data (generator, NULL);
   g_print ("%s\n", text);

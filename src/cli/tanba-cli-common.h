@@ -65,7 +65,8 @@ char        *tanba_cli_read_new_secret (TanbaCliOptions *options,
                                         GError         **error);
 void         tanba_cli_secret_free    (char *secret);
 
-void         tanba_cli_print_json     (JsonNode *node);
+/* Prints what @builder built as one line of JSON on standard output. */
+void         tanba_cli_print_json     (JsonBuilder *builder);
 
 /* g_autoptr(TanbaSecret) wipes and frees a secret string. */
 typedef char TanbaSecret;

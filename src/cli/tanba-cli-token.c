@@ -137,7 +137,6 @@ token_list (TanbaCliOptions *options,
   if (options->json)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonNode) root = NULL;
 
       json_builder_begin_array (builder);
       for (guint i = 0; i < tokens->len; i++)
@@ -147,8 +146,7 @@ token_list (TanbaCliOptions *options,
           json_builder_end_object (builder);
         }
       json_builder_end_array (builder);
-      root = json_builder_get_root (builder);
-      tanba_cli_print_json (root);
+      tanba_cli_print_json (builder);
       return TANBA_EXIT_OK;
     }
 
@@ -205,7 +203,6 @@ token_info (TanbaCliOptions *options,
   if (options->json)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonNode) root = NULL;
 
       json_builder_begin_object (builder);
       build_token_json (builder, info);
@@ -224,8 +221,7 @@ token_info (TanbaCliOptions *options,
         }
       json_builder_end_object (builder);
       json_builder_end_object (builder);
-      root = json_builder_get_root (builder);
-      tanba_cli_print_json (root);
+      tanba_cli_print_json (builder);
       return TANBA_EXIT_OK;
     }
 
@@ -251,7 +247,6 @@ print_event (TanbaCliOptions      *options,
   if (options->json)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonNode) root = NULL;
 
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "event");
@@ -261,8 +256,7 @@ print_event (TanbaCliOptions      *options,
       build_token_json (builder, info);
       json_builder_end_object (builder);
       json_builder_end_object (builder);
-      root = json_builder_get_root (builder);
-      tanba_cli_print_json (root);
+      tanba_cli_print_json (builder);
     }
   else
     {
@@ -475,7 +469,6 @@ token_keys (TanbaCliOptions *options,
   if (options->json)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonNode) root = NULL;
 
       json_builder_begin_array (builder);
       for (guint i = 0; i < keys->len; i++)
@@ -497,8 +490,7 @@ token_keys (TanbaCliOptions *options,
           json_builder_end_object (builder);
         }
       json_builder_end_array (builder);
-      root = json_builder_get_root (builder);
-      tanba_cli_print_json (root);
+      tanba_cli_print_json (builder);
       return TANBA_EXIT_OK;
     }
   if (keys->len == 0)
@@ -615,11 +607,8 @@ token_certs (TanbaCliOptions *options,
     }
   if (builder != NULL)
     {
-      g_autoptr(JsonNode) root = NULL;
-
       json_builder_end_array (builder);
-      root = json_builder_get_root (builder);
-      tanba_cli_print_json (root);
+      tanba_cli_print_json (builder);
       g_object_unref (builder);
     }
   return TANBA_EXIT_OK;
