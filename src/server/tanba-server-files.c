@@ -160,15 +160,11 @@ tanba_server_sha256_hex (const void *data,
 char *
 tanba_server_cert_fingerprint (X509 *cert)
 {
-  unsigned char *der = NULL;
-  int length = i2d_X509 (cert, &der);
-  char *hex;
+  g_autoptr(GBytes) der = tanba_server_cert_der (cert);
 
-  if (length <= 0)
+  if (der == NULL)
     return NULL;
-  hex = tanba_server_sha256_hex (der, length);
-  OPENSSL_free (der);
-  return hex;
+  return tanba_server_sha256_hex (g_bytes_get_data (der, NULL), g_bytes_get_size (der));
 }
 
 char *
