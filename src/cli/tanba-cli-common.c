@@ -8,6 +8,11 @@
 #include <unistd.h>
 
 #include "tanba-cli-common.h"
+#include "tanba-bank-client.h"
+#include "tanba-cmp-client.h"
+#include "tanba-http.h"
+#include "tanba-key-file.h"
+#include "tanba-registration.h"
 #include "tanba-i18n.h"
 #include "tanba-password-policy.h"
 #include "tanba-token-error.h"
@@ -45,6 +50,22 @@ tanba_cli_fail (const GError *error)
       }
   if (error->domain == TANBA_POLICY_ERROR)
     return TANBA_EXIT_REFUSED;
+  if (error->domain == TANBA_KEY_FILE_ERROR)
+    {
+      if (error->code == TANBA_KEY_FILE_ERROR_BAD_PASSWORD)
+        {
+          g_printerr ("%s\n", tanba_key_file_bad_password_details ());
+          return TANBA_EXIT_WRONG_PIN;
+        }
+      return TANBA_EXIT_REFUSED;
+    }
+  if (error->domain == TANBA_HTTP_ERROR)
+    return error->code == TANBA_HTTP_ERROR_INSECURE || error->code == TANBA_HTTP_ERROR_BAD_URL
+           ? TANBA_EXIT_REFUSED : TANBA_EXIT_SERVER;
+  if (error->domain == TANBA_CMP_ERROR || error->domain == TANBA_BANK_ERROR)
+    return TANBA_EXIT_SERVER;
+  if (error->domain == TANBA_REGISTRATION_ERROR)
+    return error->code == TANBA_REGISTRATION_ERROR_FAILED ? TANBA_EXIT_FAILURE : TANBA_EXIT_REFUSED;
   return TANBA_EXIT_FAILURE;
 }
 

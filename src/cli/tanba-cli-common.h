@@ -75,5 +75,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (TanbaSecret, tanba_cli_secret_free)
 /* The commands. */
 int tanba_cli_token_command (TanbaCliOptions *options, int argc, char **argv);
 int tanba_cli_pin_command   (TanbaCliOptions *options, int argc, char **argv);
+int tanba_cli_register_command (TanbaCliOptions *options, int argc, char **argv);
+int tanba_cli_renew_command    (TanbaCliOptions *options, int argc, char **argv);
 
 G_END_DECLS

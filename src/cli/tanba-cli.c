@@ -15,6 +15,8 @@ static const struct
 } commands[] = {
   { "token", tanba_cli_token_command },
   { "pin", tanba_cli_pin_command },
+  { "register", tanba_cli_register_command },
+  { "renew", tanba_cli_renew_command },
 };
 
 static const char *
@@ -33,6 +35,10 @@ describe (void)
            "  token format [--label LABEL]         destroy all keys and certificates\n"
            "  pin change --role user|admin         change the user or administrator PIN\n"
            "  pin unblock                          set a new user PIN with the administrator PIN\n"
+           "  register --user-id ID --key-file FILE|--mac [--term N] [--continue]\n"
+           "                                       register the token with the bank (see register --help)\n"
+           "  renew [--list] [--which signing|authentication|both]\n"
+           "                                       certificates' days left; renew them with new keys\n"
            "\n"
            "PINs and passwords are read from standard input, one per line (or from --pin-fd),\n"
            "never from the command line; on a terminal they are asked for without echo.\n"

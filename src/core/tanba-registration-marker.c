@@ -35,6 +35,7 @@ tanba_registration_marker_free (TanbaRegistrationMarker *marker)
   g_free (marker->updated);
   g_free (marker->signing_key_id);
   g_free (marker->authentication_key_id);
+  g_free (marker->algorithm);
   g_free (marker);
 }
 
@@ -69,6 +70,7 @@ tanba_registration_marker_to_data (const TanbaRegistrationMarker *marker,
   set_optional (file, "updated", marker->updated);
   set_optional (file, "signing-key-id", marker->signing_key_id);
   set_optional (file, "authentication-key-id", marker->authentication_key_id);
+  set_optional (file, "algorithm", marker->algorithm);
   g_key_file_set_integer (file, GROUP, "term-years", marker->term_years);
   return g_key_file_to_data (file, length, NULL);
 }
@@ -110,6 +112,7 @@ tanba_registration_marker_parse (const char  *data,
   marker->updated = get_optional (file, "updated");
   marker->signing_key_id = get_optional (file, "signing-key-id");
   marker->authentication_key_id = get_optional (file, "authentication-key-id");
+  marker->algorithm = get_optional (file, "algorithm");
   marker->term_years = g_key_file_get_integer (file, GROUP, "term-years", NULL);
   if (marker->step == NULL)
     marker->step = g_strdup ("started");

@@ -20,6 +20,7 @@ typedef struct
   char    *updated;
   char    *signing_key_id;         /* hex CKA_ID, or NULL */
   char    *authentication_key_id;
+  char    *algorithm;     /* "rsa2048" or "p256": the keys it makes, or NULL */
   gint     term_years;
 } TanbaRegistrationMarker;
 

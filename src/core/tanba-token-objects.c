@@ -834,3 +834,50 @@ tanba_token_get_public_key (TanbaToken  *self,
   tanba_module_unlock (self->module);
   return pkey;
 }
+
+GBytes *
+tanba_id_from_hex (const char *hex)
+{
+  gsize len;
+  guint8 *bytes;
+
+  if (hex == NULL || (len = strlen (hex)) == 0 || len % 2 != 0)
+    return NULL;
+  bytes = g_malloc (len / 2);
+  for (gsize i = 0; i < len / 2; i++)
+    {
+      int high = g_ascii_xdigit_value (hex[2 * i]);
+      int low = g_ascii_xdigit_value (hex[2 * i + 1]);
+
+      if (high < 0 || low < 0)
+        {
+          g_free (bytes);
+          return NULL;
+        }
+      bytes[i] = (guint8) ((high << 4) | low);
+    }
+  return g_bytes_new_take (bytes, len / 2);
+}
+
+X509 *
+tanba_token_find_certificate (TanbaToken *self,
+                              GBytes     *id,
+                              GError    **error)
+{
+  g_autoptr(GPtrArray) certs = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  certs = tanba_token_list_certificates (self, error);
+  if (certs == NULL)
+    return NULL;
+  for (guint i = 0; i < certs->len; i++)
+    {
+      TanbaCertInfo *cert = g_ptr_array_index (certs, i);
+
+      if (cert->id != NULL && g_bytes_equal (cert->id, id))
+        return X509_dup (cert->certificate);
+    }
+  return NULL;
+}

@@ -130,6 +130,8 @@ typedef struct
 void            tanba_key_info_free       (TanbaKeyInfo  *info);
 void            tanba_cert_info_free      (TanbaCertInfo *info);
 char           *tanba_id_to_hex           (GBytes        *id);
+/* The reverse; NULL for text that is not an even number of hex digits. */
+GBytes         *tanba_id_from_hex         (const char    *hex);
 
 TanbaKeyInfo   *tanba_token_generate_key_pair (TanbaToken       *self,
                                                TanbaKeyAlgorithm algorithm,
@@ -150,6 +152,10 @@ gboolean        tanba_token_store_certificate  (TanbaToken *self,
                                                 GBytes     *id,
                                                 const char *label,
                                                 GError    **error);
+/* A copy of the certificate stored with @id, or NULL (no error) when none is. */
+X509           *tanba_token_find_certificate (TanbaToken *self,
+                                              GBytes     *id,
+                                              GError    **error);
 /* The private key with @id as an OpenSSL key (signing happens on the token).
  * Valid while the user stays logged in. */
 EVP_PKEY       *tanba_token_get_private_key (TanbaToken *self,

@@ -79,7 +79,7 @@ tanba_test_remove_tree (const char *path)
 }
 
 int
-tanba_test_run (const char          *cwd,
+tanba_test_run_in (const char          *cwd,
                 const char * const  *argv,
                 char               **out,
                 char               **err)
@@ -130,7 +130,7 @@ tanba_test_demo_new (const char          *dir,
     g_ptr_array_add (argv, (gpointer) extra_args[i]);
   g_ptr_array_add (argv, NULL);
 
-  status = tanba_test_run (NULL, (const char * const *) argv->pdata, &out, &err);
+  status = tanba_test_run_in (NULL, (const char * const *) argv->pdata, &out, &err);
   if (status != 0)
     g_error ("tanba-refserver --init-demo failed (%d): %s", status, err);
 

@@ -64,7 +64,7 @@ char               *tanba_test_write_secret     (const char          *dir,
 
 /* Runs @argv (NULL-terminated) in @cwd (may be NULL); returns the exit
  * status, output in @out/@err (may be NULL). */
-int                 tanba_test_run              (const char          *cwd,
+int                 tanba_test_run_in           (const char          *cwd,
                                                  const char * const  *argv,
                                                  char               **out,
                                                  char               **err);

@@ -131,7 +131,7 @@ run_openssl (Fixture  *f,
   va_end (args);
   g_ptr_array_add (argv, NULL);
 
-  status = tanba_test_run (f->work, (const char * const *) argv->pdata, &out, &err);
+  status = tanba_test_run_in (f->work, (const char * const *) argv->pdata, &out, &err);
   if (output != NULL)
     *output = g_strconcat (out, err, NULL);
   return status;
@@ -172,7 +172,7 @@ run_cmp (Fixture             *f,
     g_ptr_array_add (argv, (gpointer) extra[i]);
   g_ptr_array_add (argv, NULL);
 
-  status = tanba_test_run (f->work, (const char * const *) argv->pdata, &out, &err);
+  status = tanba_test_run_in (f->work, (const char * const *) argv->pdata, &out, &err);
   *output = g_strconcat (out, err, NULL);
   if (g_test_verbose ())
     g_test_message ("openssl cmp %s: %d\n%s", extra[1], status, *output);
@@ -542,7 +542,7 @@ test_init_demo (void)
   {
     const char *argv[] = { tanba_test_refserver_path (), "--init-demo", dir, NULL };
 
-    g_assert_cmpint (tanba_test_run (NULL, argv, &out, &err), ==, 1);
+    g_assert_cmpint (tanba_test_run_in (NULL, argv, &out, &err), ==, 1);
     g_assert_nonnull (strstr (err, "not empty"));
   }
 
@@ -559,7 +559,7 @@ test_init_demo_text (void)
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
 
-  g_assert_cmpint (tanba_test_run (NULL, argv, &out, &err), ==, 0);
+  g_assert_cmpint (tanba_test_run_in (NULL, argv, &out, &err), ==, 0);
   g_assert_nonnull (strstr (out, "User ID:"));
   g_assert_nonnull (strstr (out, "OTP PIN:"));
   g_assert_nonnull (strstr (out, ".pfx"));
@@ -865,7 +865,7 @@ post_faults (Fixture    *f,
 
   g_file_set_contents (file, json, -1, NULL);
   argv[6] = data_arg;
-  status = tanba_test_run (f->work, argv, &out, &err);
+  status = tanba_test_run_in (f->work, argv, &out, &err);
   if (status != 0)
     g_test_message ("curl: %s", err);
   return status;
@@ -974,7 +974,7 @@ test_http (Fixture       *f,
   {
     const char *argv[] = { "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", pkix, NULL };
 
-    tanba_test_run (NULL, argv, &out, &err);
+    tanba_test_run_in (NULL, argv, &out, &err);
     g_assert_cmpstr (out, ==, "405");
   }
   {
@@ -983,7 +983,7 @@ test_http (Fixture       *f,
 
     g_clear_pointer (&out, g_free);
     g_clear_pointer (&err, g_free);
-    tanba_test_run (NULL, argv, &out, &err);
+    tanba_test_run_in (NULL, argv, &out, &err);
     g_assert_cmpstr (out, ==, "415");
   }
   {
@@ -993,7 +993,7 @@ test_http (Fixture       *f,
 
     g_clear_pointer (&out, g_free);
     g_clear_pointer (&err, g_free);
-    tanba_test_run (NULL, argv, &out, &err);
+    tanba_test_run_in (NULL, argv, &out, &err);
     g_assert_cmpstr (out, ==, "400");
   }
 }
@@ -1017,7 +1017,7 @@ curl (Fixture            *f,
     g_ptr_array_add (argv, (gpointer) extra[i]);
   g_ptr_array_add (argv, url);
   g_ptr_array_add (argv, NULL);
-  if (tanba_test_run (f->work, (const char * const *) argv->pdata, &out, &err) != 0)
+  if (tanba_test_run_in (f->work, (const char * const *) argv->pdata, &out, &err) != 0)
     g_error ("curl %s failed: %s", path, err);
   return out;
 }

@@ -1,0 +1,1045 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* `tanba-cli register` end to end: the reference server over real HTTP(S),
+ * SoftHSM factory tokens, and independent checks: pkcs11-tool on the token,
+ * `openssl verify` on the certificates, sqlite3 on the server's database.
+ * Then the interruptions (a fault at every step, then --continue) and the
+ * bad input, and no secret anywhere in the output, the journal or the marker. */
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "tanba-registration-marker.h"
+#include "tanba-test-refserver.h"
+#include "tanba-test-token.h"
+
+#define NEW_PIN   "Kt7m2q9w"
+#define N_TOKENS  48
+#define N_USERS   48
+
+static TanbaTestSoftHsm *hsm;
+static TanbaTestDemo *demo;
+static TanbaTestRefserver *server;
+static char *work_dir;
+static char *state_dir;
+static char *control_path;
+static guint next_token_index;
+static guint next_user_index = 3;   /* 0..2 are the special demo users */
+/* Every secret a test used: none may appear in any output or file. */
+static GPtrArray *secrets;
+
+typedef struct
+{
+  int   status;
+  char *out;
+  char *err;
+} CliResult;
+
+static void
+cli_result_clear (CliResult *result)
+{
+  g_free (result->out);
+  g_free (result->err);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliResult, cli_result_clear)
+
+static guint
+take_token (void)
+{
+  g_assert_cmpuint (next_token_index, <, N_TOKENS);
+  return next_token_index++;
+}
+
+static TanbaTestDemoUser *
+user (guint index)
+{
+  return g_ptr_array_index (demo->users, index);
+}
+
+static TanbaTestDemoUser *
+take_user (void)
+{
+  g_assert_cmpuint (next_user_index, <, demo->users->len);
+  return user (next_user_index++);
+}
+
+static const char *
+serial_of (guint index)
+{
+  return g_ptr_array_index (hsm->serials, index);
+}
+
+static gulong
+slot_of (guint index)
+{
+  g_autoptr(TanbaToken) token = tanba_test_softhsm_token (hsm, index);
+
+  return tanba_token_get_slot_id (token);
+}
+
+static void
+assert_no_secret_in (const char *what,
+                     const char *text)
+{
+  for (guint i = 0; text != NULL && i < secrets->len; i++)
+    if (strstr (text, g_ptr_array_index (secrets, i)) != NULL)
+      g_error ("A secret appeared in %s", what);
+}
+
+/* Runs `tanba-cli --token SERIAL [--json] register ARGS…` with debug logging,
+ * secrets on stdin. @module NULL: SoftHSM. */
+static void
+run_register_full (CliResult          *result,
+                   guint               token_index,
+                   const char         *module,
+                   const char         *input,
+                   const char * const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  const char *env[] = { "G_MESSAGES_DEBUG", "all", "XDG_STATE_HOME", state_dir, NULL };
+
+  g_ptr_array_add (argv, (char *) g_getenv ("TANBA_CLI"));
+  g_ptr_array_add (argv, "--module");
+  g_ptr_array_add (argv, (char *) (module != NULL ? module : hsm->module_path));
+  g_ptr_array_add (argv, "--token");
+  g_ptr_array_add (argv, (char *) serial_of (token_index));
+  g_ptr_array_add (argv, "--json");
+  g_ptr_array_add (argv, "register");
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  for (guint i = 0; i + 1 < argv->len; i++)
+    assert_no_secret_in ("the command line", g_ptr_array_index (argv, i));
+  result->status = tanba_test_run_env ((const char * const *) argv->pdata, env, input,
+                                       &result->out, &result->err);
+  g_test_message ("exit %d\nstdout:\n%s\nstderr (last part):\n%s", result->status, result->out,
+                  strlen (result->err) > 3000 ? result->err + strlen (result->err) - 3000 : result->err);
+  assert_no_secret_in ("standard output", result->out);
+  assert_no_secret_in ("standard error", result->err);
+}
+
+static char *
+input_for (const TanbaTestDemoUser *u,
+           const char              *otp_pin)
+{
+  return g_strdup_printf ("%s\n%s\n%s\n", otp_pin != NULL ? otp_pin : u->otp_pin,
+                          TANBA_FACTORY_USER_PIN, NEW_PIN);
+}
+
+static char *
+token_name (guint token_index)
+{
+  return g_strdup_printf ("T%02u", token_index);
+}
+
+/* The usual arguments for @u on @token_index, then @extra (NULL-terminated). */
+static GPtrArray *
+register_args (const TanbaTestDemoUser *u,
+               guint                    token_index,
+               gboolean                 mac,
+               const char              *first_extra,
+               ...)
+{
+  GPtrArray *args = g_ptr_array_new_with_free_func (g_free);
+  va_list ap;
+
+  g_ptr_array_add (args, g_strdup ("--server"));
+  g_ptr_array_add (args, g_strdup (server->url));
+  g_ptr_array_add (args, g_strdup ("--trust-anchor"));
+  g_ptr_array_add (args, g_strdup (demo->ca_certificate));
+  g_ptr_array_add (args, g_strdup ("--user-id"));
+  g_ptr_array_add (args, g_strdup (u->user_id));
+  if (mac)
+    g_ptr_array_add (args, g_strdup ("--mac"));
+  else
+    {
+      g_ptr_array_add (args, g_strdup ("--key-file"));
+      g_ptr_array_add (args, g_strdup (u->key_file));
+    }
+  g_ptr_array_add (args, g_strdup ("--name"));
+  g_ptr_array_add (args, token_name (token_index));
+  va_start (ap, first_extra);
+  for (const char *a = first_extra; a != NULL; a = va_arg (ap, const char *))
+    g_ptr_array_add (args, g_strdup (a));
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+  return args;
+}
+
+static void
+run_register (CliResult               *result,
+              guint                    token_index,
+              const TanbaTestDemoUser *u,
+              gboolean                 mac,
+              const char              *input,
+              GPtrArray               *args)
+{
+  g_autofree char *default_input = input_for (u, NULL);
+
+  run_register_full (result, token_index, NULL, input != NULL ? input : default_input,
+                     (const char * const *) args->pdata);
+}
+
+static char *
+sql (const char *query)
+{
+  g_autofree char *db = g_build_filename (demo->dir, "tanba-refserver.db", NULL);
+  const char *argv[] = { "sqlite3", db, query, NULL };
+  char *out = NULL;
+
+  g_assert_cmpint (tanba_test_run (argv, NULL, &out, NULL), ==, 0);
+  g_strstrip (out);
+  return out;
+}
+
+static guint
+count_lines (const char *text,
+             const char *needle)
+{
+  guint n = 0;
+
+  for (const char *p = text; (p = strstr (p, needle)) != NULL; p += strlen (needle))
+    n++;
+  return n;
+}
+
+/* The "done" event's members. */
+static JsonObject *
+done_event (const char *out)
+{
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+
+  for (int i = (int) g_strv_length (lines) - 1; i >= 0; i--)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *object;
+
+      if (lines[i][0] != '{' || !json_parser_load_from_data (parser, lines[i], -1, NULL))
+        continue;
+      object = json_node_get_object (json_parser_get_root (parser));
+      if (g_strcmp0 (json_object_get_string_member_with_default (object, "event", ""), "done") == 0)
+        return json_object_ref (object);
+    }
+  return NULL;
+}
+
+static char *
+read_certificate (guint       token_index,
+                  const char *id_hex)
+{
+  g_autofree char *slot = g_strdup_printf ("%lu", slot_of (token_index));
+  char *path = g_build_filename (work_dir, "cert-XXXXXX.der", NULL);
+  g_autofree char *err = NULL;
+  int fd = g_mkstemp (path);
+  const char *argv[] = { "pkcs11-tool", "--module", hsm->module_path, "--slot", slot,
+                         "--read-object", "--type", "cert", "--id", id_hex, "-o", path, NULL };
+
+  close (fd);
+  g_assert_cmpint (tanba_test_run (argv, NULL, NULL, &err), ==, 0);
+  return path;
+}
+
+static char *
+openssl (const char * const *argv)
+{
+  char *out = NULL;
+  g_autofree char *err = NULL;
+  int status = tanba_test_run (argv, NULL, &out, &err);
+
+  if (status != 0)
+    g_error ("%s failed: %s", argv[1], err);
+  return out;
+}
+
+/* The public key of the token's key @id_hex, as pkcs11-tool reads it, equals
+ * the certificate's; the certificate chains to the demo CA. Returns its text. */
+static char *
+check_certificate (guint       token_index,
+                   const char *id_hex)
+{
+  g_autofree char *cert = read_certificate (token_index, id_hex);
+  g_autofree char *slot = g_strdup_printf ("%lu", slot_of (token_index));
+  g_autofree char *key_path = g_build_filename (work_dir, "pub.der", NULL);
+  g_autofree char *key_pem = NULL;
+  g_autofree char *cert_key_pem = NULL;
+  g_autofree char *verified = NULL;
+  const char *read_key[] = { "pkcs11-tool", "--module", hsm->module_path, "--slot", slot,
+                             "--read-object", "--type", "pubkey", "--id", id_hex, "-o", key_path, NULL };
+  const char *key_to_pem[] = { "openssl", "pkey", "-pubin", "-inform", "DER", "-in", key_path, "-pubout", NULL };
+  const char *cert_key[] = { "openssl", "x509", "-inform", "DER", "-in", cert, "-pubkey", "-noout", NULL };
+  const char *verify[] = { "openssl", "verify", "-CAfile", demo->ca_certificate, cert, NULL };
+  const char *text[] = { "openssl", "x509", "-inform", "DER", "-in", cert, "-noout", "-text", NULL };
+  g_autofree char *der_cert_pem = g_strconcat (cert, ".pem", NULL);
+  const char *to_pem[] = { "openssl", "x509", "-inform", "DER", "-in", cert, "-out", der_cert_pem, NULL };
+
+  g_assert_cmpint (tanba_test_run (read_key, NULL, NULL, NULL), ==, 0);
+  key_pem = openssl (key_to_pem);
+  cert_key_pem = openssl (cert_key);
+  g_assert_cmpstr (key_pem, ==, cert_key_pem);
+  g_free (openssl (to_pem));
+  verify[4] = der_cert_pem;
+  verified = openssl (verify);
+  g_assert_nonnull (strstr (verified, ": OK"));
+  g_unlink (der_cert_pem);
+  return openssl (text);
+}
+
+/* Everything a finished registration leaves, checked from outside. */
+static void
+assert_registered (guint                    token_index,
+                   const TanbaTestDemoUser *u,
+                   JsonObject              *done,
+                   const char              *key_type)
+{
+  g_autofree char *objects = tanba_test_pkcs11_tool_objects (hsm, slot_of (token_index), NEW_PIN);
+  g_autofree char *signing = NULL;
+  g_autofree char *authentication = NULL;
+  g_autofree char *query = NULL;
+  g_autofree char *status = NULL;
+  g_autofree char *init_key = NULL;
+  g_autofree char *count = NULL;
+  g_autofree char *name = token_name (token_index);
+
+  g_assert_nonnull (done);
+  g_assert_cmpstr (json_object_get_string_member (done, "user_id"), ==, u->user_id);
+  /* Two key pairs, two certificates, nothing else of ours; the label is the name. */
+  g_assert_cmpuint (count_lines (objects, "Private Key Object"), ==, 2);
+  g_assert_cmpuint (count_lines (objects, "Certificate Object"), ==, 2);
+  g_assert_nonnull (strstr (objects, key_type));
+  g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, slot_of (token_index), FALSE, NEW_PIN), ==, 0);
+  {
+    g_autoptr(TanbaToken) token = tanba_test_softhsm_token (hsm, token_index);
+    g_autoptr(TanbaTokenInfo) info = tanba_token_get_info (token, NULL);
+
+    g_assert_cmpstr (info->label, ==, name);
+  }
+
+  signing = check_certificate (token_index, json_object_get_string_member (done, "signing_key_id"));
+  g_assert_nonnull (strstr (signing, "Non Repudiation"));
+  g_assert_null (strstr (signing, "TLS Web Client Authentication"));
+  authentication = check_certificate (token_index, json_object_get_string_member (done, "authentication_key_id"));
+  g_assert_nonnull (strstr (authentication, "TLS Web Client Authentication"));
+  g_assert_null (strstr (authentication, "Non Repudiation"));
+  g_assert_nonnull (strstr (signing, u->user_id));
+
+  /* The server: complete, the init key used up, exactly two certificates. */
+  query = g_strdup_printf ("SELECT status FROM registrations WHERE user_id = '%s'", u->user_id);
+  status = sql (query);
+  g_assert_cmpstr (status, ==, "complete");
+  g_free (query);
+  query = g_strdup_printf ("SELECT status FROM init_keys WHERE user_id = '%s'", u->user_id);
+  init_key = sql (query);
+  g_assert_cmpstr (init_key, ==, "retired");
+  g_free (query);
+  query = g_strdup_printf ("SELECT count(*) FROM certificates WHERE user_id = '%s' AND status = 'accepted'", u->user_id);
+  count = sql (query);
+  g_assert_cmpstr (count, ==, "2");
+  g_free (count);
+  g_free (query);
+  query = g_strdup_printf ("SELECT count(*) FROM bank_registrations WHERE user_id = '%s'", u->user_id);
+  count = sql (query);
+  g_assert_cmpstr (count, ==, "1");
+}
+
+/* The token as it left the factory: nothing happened to it. */
+static void
+assert_untouched (guint token_index)
+{
+  g_autofree char *objects = tanba_test_pkcs11_tool_objects (hsm, slot_of (token_index), TANBA_FACTORY_USER_PIN);
+  g_autoptr(TanbaToken) token = tanba_test_softhsm_token (hsm, token_index);
+  g_autoptr(TanbaTokenInfo) info = tanba_token_get_info (token, NULL);
+
+  g_assert_cmpstr (info->label, ==, "");
+  g_assert_cmpuint (count_lines (objects, "Private Key Object"), ==, 0);
+  g_assert_cmpuint (count_lines (objects, "Data object"), ==, 0);
+}
+
+static void
+test_signature_p256 (void)
+{
+  guint t = take_token ();
+  TanbaTestDemoUser *u = take_user ();
+  g_auto(CliResult) r = { 0 };
+  g_autoptr(GPtrArray) args = register_args (u, t, FALSE, "--term", "2", "--algorithm", "p256", NULL);
+  g_autoptr(JsonObject) done = NULL;
+
+  run_register (&r, t, u, FALSE, NULL, args);
+  g_assert_cmpint (r.status, ==, 0);
+  /* Progress came as JSON lines, every step. */
+  g_assert_nonnull (strstr (r.out, "\"step\":\"signing-key\""));
+  g_assert_nonnull (strstr (r.out, "\"step\":\"bank-registered\""));
+  done = done_event (r.out);
+  assert_registered (t, u, done, "EC");
+
+  /* The term asked for: two years (give or take a day of leap years). */
+  {
+    g_autofree char *cert = read_certificate (t, json_object_get_string_member (done, "signing_key_id"));
+    const char *argv[] = { "openssl", "x509", "-inform", "DER", "-in", cert, "-noout", "-checkend",
+                           "62899200" /* 728 days */, NULL };
+    const char *argv2[] = { "openssl", "x509", "-inform", "DER", "-in", cert, "-noout", "-checkend",
+                            "63331200" /* 733 days */, NULL };
+
+    g_assert_cmpint (tanba_test_run (argv, NULL, NULL, NULL), ==, 0);
+    g_assert_cmpint (tanba_test_run (argv2, NULL, NULL, NULL), !=, 0);
+  }
+
+  /* The journal says done and holds no secret; the marker on the token too. */
+  {
+    g_autofree char *name = g_strdup_printf ("registration-%s.ini", serial_of (t));
+    g_autofree char *path = g_build_filename (state_dir, "tanba", name, NULL);
+    g_autofree char *journal = NULL;
+    g_autoptr(TanbaToken) token = tanba_test_softhsm_token (hsm, t);
+    g_autoptr(TanbaRegistrationMarker) marker = NULL;
+    g_autofree char *marker_text = NULL;
+    GStatBuf st;
+
+    g_assert_true (g_file_get_contents (path, &journal, NULL, NULL));
+    g_assert_nonnull (strstr (journal, "status=done"));
+    assert_no_secret_in ("the journal", journal);
+    g_assert_cmpint (g_stat (path, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+    marker = tanba_registration_marker_read (token, NULL);
+    g_assert_nonnull (marker);
+    g_assert_true (tanba_registration_marker_is_finished (marker));
+    marker_text = tanba_registration_marker_to_data (marker, NULL);
+    assert_no_secret_in ("the marker", marker_text);
+  }
+
+  /* A second register on the finished token is refused, nothing changes. */
+  {
+    g_auto(CliResult) again = { 0 };
+
+    run_register (&again, t, u, FALSE, NULL, args);
+    g_assert_cmpint (again.status, ==, 6);
+    g_assert_nonnull (strstr (again.err, "already complete"));
+  }
+}
+
+static void
+test_signature_rsa_legacy (void)
+{
+  guint t = take_token ();
+  TanbaTestDemoUser *u = user (2);   /* the legacy RC2/3DES key file */
+  g_auto(CliResult) r = { 0 };
+  g_autoptr(GPtrArray) args = register_args (u, t, FALSE, "--algorithm", "rsa2048", NULL);
+  g_autoptr(JsonObject) done = NULL;
+
+  run_register (&r, t, u, FALSE, NULL, args);
+  g_assert_cmpint (r.status, ==, 0);
+  done = done_event (r.out);
+  assert_registered (t, u, done, "RSA");
+}
+
+static void
+test_mac (void)
+{
+  guint t = take_token ();
+  TanbaTestDemoUser *u = take_user ();
+  g_auto(CliResult) r = { 0 };
+  g_autoptr(GPtrArray) args = register_args (u, t, TRUE, "--algorithm", "p256", NULL);
+  g_autoptr(JsonObject) done = NULL;
+  g_autofree char *query = NULL;
+  g_autofree char *protection = NULL;
+
+  run_register (&r, t, u, TRUE, NULL, args);
+  g_assert_cmpint (r.status, ==, 0);
+  done = done_event (r.out);
+  assert_registered (t, u, done, "EC");
+  query = g_strdup_printf ("SELECT DISTINCT protection FROM certificates WHERE user_id = '%s'", u->user_id);
+  protection = sql (query);
+  g_assert_cmpstr (protection, ==, "mac");
+}
+
+/* The PIN typed with "I" for "1" and "0" for "O": the key file opens after
+ * the swap, the positions are reported, the PIN itself is not shown. */
+static void
+test_lookalike (void)
+{
+  guint t = take_token ();
+  TanbaTestDemoUser *u = user (1);
+  g_auto(CliResult) r = { 0 };
+  g_autoptr(GPtrArray) args = register_args (u, t, FALSE, "--algorithm", "p256", NULL);
+  g_autoptr(JsonObject) done = NULL;
+  g_autofree char *typed = g_strdup (u->otp_pin);
+  g_autofree char *input = NULL;
+
+  for (char *p = typed; *p != '\0'; p++)
+    if (*p == '1')
+      *p = 'I';
+    else if (*p == 'O')
+      *p = '0';
+  g_assert_cmpstr (typed, !=, u->otp_pin);
+  g_ptr_array_add (secrets, g_strdup (typed));
+  input = input_for (u, typed);
+  run_register (&r, t, u, FALSE, input, args);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.err, "look-alike"));
+  done = done_event (r.out);
+  assert_registered (t, u, done, "EC");
+}
+
+/* Bad input: a clear message, the right exit status, the token untouched. */
+static void
+test_bad_input (void)
+{
+  TanbaTestDemoUser *u = take_user ();
+  TanbaTestDemoUser *other = take_user ();
+  guint t = take_token ();
+  g_autofree char *text_file = g_build_filename (work_dir, "not-a-key.pfx", NULL);
+  g_autofree char *empty_file = g_build_filename (work_dir, "empty.pfx", NULL);
+  g_autofree char *huge_file = g_build_filename (work_dir, "huge.pfx", NULL);
+  g_autofree char *huge = g_malloc0 (2 * 1024 * 1024);
+  struct
+  {
+    const char *what;
+    const char *key_file;
+    const char *otp_pin;
+    const char *new_pin;
+    const char *extra;
+    const char *extra_value;
+    int         status;
+    const char *message;
+  } cases[] = {
+    { "wrong OTP PIN", u->key_file, "ABCDEFGHJK2", NEW_PIN, NULL, NULL, 4, "0200040" },
+    { "key file of another user", other->key_file, other->otp_pin, NEW_PIN, NULL, NULL, 6, other->user_id },
+    { "not a PKCS#12 file", text_file, u->otp_pin, NEW_PIN, NULL, NULL, 6, "not-a-key.pfx" },
+    { "empty file", empty_file, u->otp_pin, NEW_PIN, NULL, NULL, 6, "empty.pfx" },
+    { "huge file", huge_file, u->otp_pin, NEW_PIN, NULL, NULL, 6, "huge.pfx" },
+    { "password against the rules", u->key_file, u->otp_pin, "abc12345", NULL, NULL, 6, NULL },
+    { "plain HTTP to another machine", u->key_file, u->otp_pin, NEW_PIN, "--server", "http://192.0.2.10:8080/", 6, "http://" },
+    { "bad term", u->key_file, u->otp_pin, NEW_PIN, "--term", "4", 2, NULL },
+  };
+
+  g_assert_true (g_file_set_contents (text_file, "This is not a key container.\n", -1, NULL));
+  g_assert_true (g_file_set_contents (empty_file, "", 0, NULL));
+  g_assert_true (g_file_set_contents (huge_file, huge, 2 * 1024 * 1024, NULL));
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(CliResult) r = { 0 };
+      g_autoptr(GPtrArray) args = NULL;
+      g_autofree char *input = g_strdup_printf ("%s\n%s\n%s\n", cases[i].otp_pin,
+                                                TANBA_FACTORY_USER_PIN, cases[i].new_pin);
+      TanbaTestDemoUser as_given = *u;
+
+      g_test_message ("case: %s", cases[i].what);
+      as_given.key_file = (char *) cases[i].key_file;
+      args = register_args (&as_given, t, FALSE, cases[i].extra, cases[i].extra_value, NULL);
+      if (cases[i].extra != NULL && g_str_equal (cases[i].extra, "--server"))
+        {
+          /* The last --server wins: the one given here. */
+        }
+      run_register (&r, t, u, FALSE, input, args);
+      g_assert_cmpint (r.status, ==, cases[i].status);
+      g_assert_cmpuint (strlen (r.err), >, 0);
+      if (cases[i].message != NULL)
+        g_assert_nonnull (strstr (r.err, cases[i].message));
+      assert_untouched (t);
+    }
+}
+
+static void
+post_faults (const char *json)
+{
+  g_autofree char *url = g_strconcat (server->url, "test/faults", NULL);
+  const char *argv[] = { "curl", "-sS", "-f", "-X", "POST", "-H", "Content-Type: application/json",
+                         "--data-binary", "@-", url, NULL };
+
+  g_assert_cmpint (tanba_test_run (argv, json, NULL, NULL), ==, 0);
+}
+
+/* A server fault at one CMP message, then --continue finishes the job with
+ * the same keys and certificates: no duplicate on the server, no orphan key. */
+static void
+check_fault_then_continue (const char *faults,
+                           gboolean    mac)
+{
+  guint t = take_token ();
+  TanbaTestDemoUser *u = take_user ();
+  g_auto(CliResult) r = { 0 };
+  g_auto(CliResult) r2 = { 0 };
+  g_autoptr(GPtrArray) args = register_args (u, t, mac, "--algorithm", "p256", NULL);
+  g_autoptr(GPtrArray) args2 = register_args (u, t, mac, "--algorithm", "p256", "--continue", NULL);
+  g_autoptr(JsonObject) done = NULL;
+  g_autofree char *query = NULL;
+  g_autofree char *total = NULL;
+
+  post_faults (faults);
+  run_register (&r, t, u, mac, NULL, args);
+  post_faults ("{\"faults\": []}");
+  g_assert_cmpint (r.status, ==, 8);
+  g_assert_nonnull (strstr (r.err, "--continue"));
+
+  run_register (&r2, t, u, mac, NULL, args2);
+  g_assert_cmpint (r2.status, ==, 0);
+  done = done_event (r2.out);
+  assert_registered (t, u, done, "EC");
+  query = g_strdup_printf ("SELECT count(*) FROM certificates WHERE user_id = '%s'", u->user_id);
+  total = sql (query);
+  g_assert_cmpstr (total, ==, "2");
+}
+
+static void
+test_fault_drop_ir_signing (void)
+{
+  check_fault_then_continue ("{\"faults\": [{\"kind\": \"drop\", \"message\": \"ir\"}]}", FALSE);
+}
+
+static void
+test_fault_drop_certconf_signing (void)
+{
+  check_fault_then_continue ("{\"faults\": [{\"kind\": \"drop\", \"message\": \"certConf\"}]}", FALSE);
+}
+
+static void
+test_fault_500_ir_authentication (void)
+{
+  check_fault_then_continue ("{\"faults\": [{\"kind\": \"http-500\", \"message\": \"ir\", \"skip\": 1}]}", FALSE);
+}
+
+static void
+test_fault_drop_certconf_authentication (void)
+{
+  check_fault_then_continue ("{\"faults\": [{\"kind\": \"drop\", \"message\": \"certConf\", \"skip\": 1}]}", FALSE);
+}
+
+static void
+test_fault_corrupt_mac (void)
+{
+  check_fault_then_continue ("{\"faults\": [{\"kind\": \"corrupt\", \"message\": \"ir\", \"skip\": 1}]}", TRUE);
+}
+
+/* The process killed (SIGKILL) when a step starts, or the token pulled out
+ * then: --continue finishes. */
+typedef struct
+{
+  const char *step;
+  gboolean    pull_token;
+} Interruption;
+
+static void
+set_removed (const char *serial)
+{
+  g_assert_true (g_file_set_contents (control_path, serial != NULL ? serial : "", -1, NULL));
+}
+
+/* Waits until process @pid has stopped itself (TANBA_TEST_PAUSE_AT). */
+static void
+wait_stopped (const char *pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/stat", pid);
+
+  for (int i = 0; i < 1000; i++)
+    {
+      g_autofree char *stat = NULL;
+      const char *end;
+
+      if (g_file_get_contents (path, &stat, NULL, NULL)
+          && (end = strrchr (stat, ')')) != NULL && end[1] == ' ' && end[2] == 'T')
+        return;
+      g_usleep (10000);
+    }
+  g_error ("process %s did not stop at the pause point", pid);
+}
+
+static void
+test_interrupted (gconstpointer data)
+{
+  const Interruption *what = data;
+  guint t = take_token ();
+  TanbaTestDemoUser *u = take_user ();
+  g_autoptr(GPtrArray) args = register_args (u, t, FALSE, "--algorithm", "p256", NULL);
+  g_autoptr(GPtrArray) args2 = register_args (u, t, FALSE, "--algorithm", "p256", "--continue", NULL);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE
+                                                                       | G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                                                       | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *input = input_for (u, NULL);
+  g_autofree char *needle = g_strdup_printf ("paused at %s\n", what->step);
+  g_autofree char *output = g_strdup ("");
+  g_auto(CliResult) r2 = { 0 };
+  g_autoptr(JsonObject) done = NULL;
+  g_autofree char *query = NULL;
+  g_autofree char *total = NULL;
+  const char *module = what->pull_token ? g_getenv ("TANBA_TEST_HOTPLUG_MODULE") : hsm->module_path;
+  gboolean hit = FALSE;
+  char *line;
+
+  g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", state_dir, TRUE);
+  g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
+  g_subprocess_launcher_setenv (launcher, "TANBA_TEST_PAUSE_AT", what->step, TRUE);
+  g_ptr_array_add (argv, (char *) g_getenv ("TANBA_CLI"));
+  g_ptr_array_add (argv, "--module");
+  g_ptr_array_add (argv, (char *) module);
+  g_ptr_array_add (argv, "--token");
+  g_ptr_array_add (argv, (char *) serial_of (t));
+  g_ptr_array_add (argv, "--json");
+  g_ptr_array_add (argv, "register");
+  for (guint i = 0; g_ptr_array_index (args, i) != NULL; i++)
+    g_ptr_array_add (argv, g_ptr_array_index (args, i));
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_subprocess_get_stdin_pipe (process), input, strlen (input), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_close (g_subprocess_get_stdin_pipe (process), NULL, NULL);
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  while ((line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, NULL)) != NULL)
+    {
+      g_autofree char *l = line;
+      char *joined = g_strconcat (output, l, "\n", NULL);
+
+      g_free (output);
+      output = joined;
+      if (!hit && g_str_has_suffix (output, needle))
+        {
+          hit = TRUE;
+          wait_stopped (g_subprocess_get_identifier (process));
+          if (what->pull_token)
+            {
+              set_removed (serial_of (t));
+              g_subprocess_send_signal (process, SIGCONT);
+            }
+          else
+            g_subprocess_force_exit (process);
+        }
+    }
+  g_subprocess_wait (process, NULL, &error);
+  g_assert_no_error (error);
+  set_removed (NULL);
+  g_test_message ("interrupted run:\n%s", output);
+  assert_no_secret_in ("the interrupted run's output", output);
+  g_assert_true (hit);
+  if (what->pull_token)
+    {
+      /* Either the step failed with the token gone, or it had finished its
+       * token work before the pull and failed at the next. */
+      g_assert_true (g_subprocess_get_if_exited (process));
+      g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 3);
+      g_assert_nonnull (strstr (output, "Connect it again"));
+    }
+  else
+    g_assert_true (g_subprocess_get_if_signaled (process));
+
+  run_register_full (&r2, t, NULL, input, (const char * const *) args2->pdata);
+  if (g_str_equal (what->step, "personalized"))
+    {
+      /* Killed before the token was re-initialized: nothing to continue
+       * (the token is still empty), so the same command without --continue
+       * starts again. */
+      g_auto(CliResult) r3 = { 0 };
+
+      g_assert_cmpint (r2.status, ==, 6);
+      g_assert_nonnull (strstr (r2.err, "empty"));
+      run_register (&r3, t, u, FALSE, NULL, args);
+      g_assert_cmpint (r3.status, ==, 0);
+      done = done_event (r3.out);
+    }
+  else
+    {
+      g_assert_cmpint (r2.status, ==, 0);
+      done = done_event (r2.out);
+    }
+  assert_registered (t, u, done, "EC");
+  query = g_strdup_printf ("SELECT count(*) FROM certificates WHERE user_id = '%s'", u->user_id);
+  total = sql (query);
+  g_assert_cmpstr (total, ==, "2");
+}
+
+/* An unfinished registration is not started over without --continue, and is
+ * not continued by another user. */
+static void
+test_unfinished_rules (void)
+{
+  guint t = take_token ();
+  TanbaTestDemoUser *u = take_user ();
+  TanbaTestDemoUser *other = take_user ();
+  g_autoptr(GPtrArray) args = register_args (u, t, FALSE, "--algorithm", "p256", NULL);
+  g_autoptr(GPtrArray) other_args = register_args (other, t, FALSE, "--algorithm", "p256", "--continue", NULL);
+  g_autoptr(GPtrArray) args2 = register_args (u, t, FALSE, "--algorithm", "p256", "--continue", NULL);
+  g_auto(CliResult) r = { 0 };
+  g_auto(CliResult) r2 = { 0 };
+  g_auto(CliResult) r3 = { 0 };
+  g_auto(CliResult) r4 = { 0 };
+  g_autofree char *other_input = input_for (other, NULL);
+
+  post_faults ("{\"faults\": [{\"kind\": \"http-500\", \"message\": \"ir\"}]}");
+  run_register (&r, t, u, FALSE, NULL, args);
+  post_faults ("{\"faults\": []}");
+  g_assert_cmpint (r.status, ==, 8);
+  g_assert_nonnull (strstr (r.err, "500"));
+
+  run_register (&r2, t, u, FALSE, NULL, args);
+  g_assert_cmpint (r2.status, ==, 6);
+  g_assert_nonnull (strstr (r2.err, "--continue"));
+
+  run_register (&r3, t, other, FALSE, other_input, other_args);
+  g_assert_cmpint (r3.status, ==, 6);
+  g_assert_nonnull (strstr (r3.err, u->user_id));
+
+  run_register (&r4, t, u, FALSE, NULL, args2);
+  g_assert_cmpint (r4.status, ==, 0);
+}
+
+/* The server unreachable, or its certificate not trusted: exit 8, words, and
+ * --continue once it is right. */
+static void
+test_transport_errors (void)
+{
+  guint t = take_token ();
+  TanbaTestDemoUser *u = take_user ();
+  g_autoptr(TanbaTestDemo) other_demo = NULL;
+  g_autofree char *other_dir = tanba_test_make_tmp_dir ();
+  TanbaTestRefserver *tls_server = NULL;
+  g_auto(CliResult) r = { 0 };
+  g_auto(CliResult) r2 = { 0 };
+  g_auto(CliResult) r3 = { 0 };
+  g_autoptr(GPtrArray) args = NULL;
+  g_autoptr(GPtrArray) args2 = NULL;
+  g_autoptr(GPtrArray) args3 = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetSocketAddress) address = NULL;
+  g_autofree char *unreachable = NULL;
+  g_autofree char *anchor_arg = NULL;
+
+  /* A port with nobody listening: bind, read the port, close. */
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  address = G_INET_SOCKET_ADDRESS (g_inet_socket_address_new_from_string ("127.0.0.1", 0));
+  g_assert_true (g_socket_bind (socket, G_SOCKET_ADDRESS (address), FALSE, NULL));
+  {
+    g_autoptr(GSocketAddress) bound = g_socket_get_local_address (socket, NULL);
+
+    unreachable = g_strdup_printf ("http://127.0.0.1:%u/",
+                                   g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  }
+  g_socket_close (socket, NULL);
+  args = register_args (u, t, FALSE, "--algorithm", "p256", "--server", unreachable, NULL);
+  run_register (&r, t, u, FALSE, NULL, args);
+  g_assert_cmpint (r.status, ==, 8);
+  g_assert_nonnull (strstr (r.err, "127.0.0.1"));
+
+  /* HTTPS with another bank's root as the anchor. */
+  other_demo = tanba_test_demo_new (other_dir, (const char * const []) { "--users", "1", NULL });
+  tls_server = tanba_test_refserver_start (demo->dir, TRUE, FALSE);
+  args2 = register_args (u, t, FALSE, "--algorithm", "p256", "--continue", "--server", tls_server->url,
+                         "--trust-anchor", other_demo->ca_certificate, NULL);
+  run_register (&r2, t, u, FALSE, NULL, args2);
+  g_assert_cmpint (r2.status, ==, 8);
+  g_assert_nonnull (strstr (r2.err, "trust"));
+
+  /* The right anchor over HTTPS: it finishes. */
+  args3 = register_args (u, t, FALSE, "--algorithm", "p256", "--continue", "--server", tls_server->url, NULL);
+  run_register (&r3, t, u, FALSE, NULL, args3);
+  g_assert_cmpint (r3.status, ==, 0);
+  tanba_test_refserver_stop (tls_server);
+  tanba_test_remove_tree (other_dir);
+}
+
+/* The same init key for a second token: refused by the CA, in words. */
+static void
+test_reused_init_key (void)
+{
+  guint t1 = take_token ();
+  guint t2 = take_token ();
+  TanbaTestDemoUser *u = take_user ();
+  g_autoptr(GPtrArray) args1 = register_args (u, t1, FALSE, "--algorithm", "p256", NULL);
+  g_autoptr(GPtrArray) args2 = register_args (u, t2, FALSE, "--algorithm", "p256", NULL);
+  g_auto(CliResult) r1 = { 0 };
+  g_auto(CliResult) r2 = { 0 };
+
+  run_register (&r1, t1, u, FALSE, NULL, args1);
+  g_assert_cmpint (r1.status, ==, 0);
+  run_register (&r2, t2, u, FALSE, NULL, args2);
+  g_assert_cmpint (r2.status, ==, 8);
+  g_assert_nonnull (strstr (r2.err, "only once"));
+}
+
+static void
+run_renew (CliResult  *result,
+           guint       token_index,
+           const char *first,
+           ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  const char *env[] = { "G_MESSAGES_DEBUG", "all", "XDG_STATE_HOME", state_dir, NULL };
+  g_autofree char *input = g_strdup (NEW_PIN "\n");
+  va_list ap;
+
+  g_ptr_array_add (argv, (char *) g_getenv ("TANBA_CLI"));
+  g_ptr_array_add (argv, "--module");
+  g_ptr_array_add (argv, hsm->module_path);
+  g_ptr_array_add (argv, "--token");
+  g_ptr_array_add (argv, (char *) serial_of (token_index));
+  g_ptr_array_add (argv, "--json");
+  g_ptr_array_add (argv, "renew");
+  va_start (ap, first);
+  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
+    g_ptr_array_add (argv, (char *) a);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  result->status = tanba_test_run_env ((const char * const *) argv->pdata, env, input,
+                                       &result->out, &result->err);
+  g_test_message ("renew: exit %d\nstdout:\n%s\nstderr (last part):\n%s", result->status, result->out,
+                  strlen (result->err) > 3000 ? result->err + strlen (result->err) - 3000 : result->err);
+  assert_no_secret_in ("standard output", result->out);
+  assert_no_secret_in ("standard error", result->err);
+}
+
+/* Renewal (kur) with new keys; interrupted once (the certConf answer lost),
+ * then finished by running it again. The old keys go, the new set is
+ * registered with the bank, the old certificates are superseded. */
+static void
+test_renew (void)
+{
+  guint t = take_token ();
+  TanbaTestDemoUser *u = take_user ();
+  g_auto(CliResult) r = { 0 };
+  g_auto(CliResult) list = { 0 };
+  g_auto(CliResult) renew1 = { 0 };
+  g_auto(CliResult) renew2 = { 0 };
+  g_autoptr(GPtrArray) args = register_args (u, t, FALSE, "--algorithm", "p256", NULL);
+  g_autoptr(JsonObject) done = NULL;
+  g_autofree char *objects = NULL;
+  g_autofree char *query = NULL;
+  g_autofree char *counts = NULL;
+
+  run_register (&r, t, u, FALSE, NULL, args);
+  g_assert_cmpint (r.status, ==, 0);
+  done = done_event (r.out);
+
+  run_renew (&list, t, "--list", "--warn-days", "400", NULL);
+  g_assert_cmpint (list.status, ==, 0);
+  g_assert_nonnull (strstr (list.out, "\"profile\":\"signing\""));
+  g_assert_nonnull (strstr (list.out, "\"due\":true"));
+
+  post_faults ("{\"faults\": [{\"kind\": \"drop\", \"message\": \"certConf\", \"skip\": 1}]}");
+  run_renew (&renew1, t, "--server", server->url, "--trust-anchor", demo->ca_certificate, "--term", "3", NULL);
+  post_faults ("{\"faults\": []}");
+  g_assert_cmpint (renew1.status, ==, 8);
+  g_assert_nonnull (strstr (renew1.err, "again"));
+
+  run_renew (&renew2, t, "--server", server->url, "--trust-anchor", demo->ca_certificate, "--term", "3", NULL);
+  g_assert_cmpint (renew2.status, ==, 0);
+
+  /* Two key pairs and two certificates, new ones: the old IDs are gone. */
+  objects = tanba_test_pkcs11_tool_objects (hsm, slot_of (t), NEW_PIN);
+  g_assert_cmpuint (count_lines (objects, "Private Key Object"), ==, 2);
+  g_assert_cmpuint (count_lines (objects, "Certificate Object"), ==, 2);
+  g_assert_null (strstr (objects, json_object_get_string_member (done, "signing_key_id")));
+  g_assert_null (strstr (objects, json_object_get_string_member (done, "authentication_key_id")));
+  g_assert_null (strstr (objects, "tanba-renewal"));
+  {
+    g_autoptr(TanbaToken) token = tanba_test_softhsm_token (hsm, t);
+    g_autoptr(TanbaRegistrationMarker) marker = tanba_registration_marker_read (token, NULL);
+    g_autofree char *signing = NULL;
+    g_autofree char *authentication = NULL;
+
+    g_assert_true (tanba_registration_marker_is_finished (marker));
+    g_assert_cmpint (marker->term_years, ==, 3);
+    signing = check_certificate (t, marker->signing_key_id);
+    g_assert_nonnull (strstr (signing, "Non Repudiation"));
+    authentication = check_certificate (t, marker->authentication_key_id);
+    g_assert_nonnull (strstr (authentication, "TLS Web Client Authentication"));
+  }
+  /* The server: two superseded, two accepted (from kur), the new set registered. */
+  query = g_strdup_printf ("SELECT group_concat(origin || ':' || status, ',') FROM "
+                           "(SELECT origin, status FROM certificates WHERE user_id = '%s' ORDER BY id)", u->user_id);
+  counts = sql (query);
+  g_assert_cmpstr (counts, ==, "ir:superseded,ir:superseded,kur:accepted,kur:accepted");
+  g_free (query);
+  g_free (counts);
+  query = g_strdup_printf ("SELECT count(*) FROM bank_registrations b JOIN certificates c "
+                           "ON c.id = b.authentication_cert_id WHERE b.user_id = '%s' AND c.origin = 'kur'", u->user_id);
+  counts = sql (query);
+  g_assert_cmpstr (counts, ==, "1");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  static const Interruption kills[] = {
+    { "personalized", FALSE }, { "personalized-formatted", FALSE }, { "signing-key", FALSE }, { "authentication-key", FALSE },
+    { "signing-certificate", FALSE }, { "signing-stored", FALSE },
+    { "authentication-certificate", FALSE }, { "authentication-stored", FALSE },
+    { "bank-registered", FALSE }, { "done", FALSE },
+  };
+  static const Interruption pulls[] = {
+    { "personalized", TRUE }, { "signing-key", TRUE }, { "authentication-key", TRUE }, { "signing-stored", TRUE },
+    { "authentication-stored", TRUE }, { "bank-registered", TRUE },
+  };
+  g_autofree char *users = g_strdup_printf ("%d", N_USERS);
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  secrets = g_ptr_array_new_with_free_func (g_free);
+  work_dir = tanba_test_make_tmp_dir ();
+  state_dir = g_build_filename (work_dir, "state", NULL);
+  control_path = g_build_filename (work_dir, "hotplug-control", NULL);
+  g_assert_true (g_file_set_contents (control_path, "", -1, NULL));
+  g_setenv ("TANBA_HOTPLUG_CONTROL", control_path, TRUE);
+  hsm = tanba_test_softhsm_new (N_TOKENS);
+  {
+    g_autofree char *demo_dir = g_build_filename (work_dir, "demo", NULL);
+
+    demo = tanba_test_demo_new (demo_dir, (const char * const []) { "--users", users, NULL });
+  }
+  server = tanba_test_refserver_start (demo->dir, FALSE, TRUE);
+  g_ptr_array_add (secrets, g_strdup (NEW_PIN));
+  for (guint i = 0; i < demo->users->len; i++)
+    g_ptr_array_add (secrets, g_strdup (user (i)->otp_pin));
+
+  g_test_add_func ("/registration/signature-p256", test_signature_p256);
+  g_test_add_func ("/registration/signature-rsa-legacy-key-file", test_signature_rsa_legacy);
+  g_test_add_func ("/registration/mac", test_mac);
+  g_test_add_func ("/registration/lookalike-pin", test_lookalike);
+  g_test_add_func ("/registration/bad-input", test_bad_input);
+  g_test_add_func ("/registration/unfinished-rules", test_unfinished_rules);
+  g_test_add_func ("/registration/transport-errors", test_transport_errors);
+  g_test_add_func ("/registration/reused-init-key", test_reused_init_key);
+  g_test_add_func ("/registration/renew", test_renew);
+  g_test_add_func ("/registration/fault/drop-ir-signing", test_fault_drop_ir_signing);
+  g_test_add_func ("/registration/fault/drop-certconf-signing", test_fault_drop_certconf_signing);
+  g_test_add_func ("/registration/fault/500-ir-authentication", test_fault_500_ir_authentication);
+  g_test_add_func ("/registration/fault/drop-certconf-authentication", test_fault_drop_certconf_authentication);
+  g_test_add_func ("/registration/fault/corrupt-ir-mac", test_fault_corrupt_mac);
+  for (guint i = 0; i < G_N_ELEMENTS (kills); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/registration/killed/%s", kills[i].step);
+      g_test_add_data_func (path, &kills[i], test_interrupted);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (pulls); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/registration/token-pulled/%s", pulls[i].step);
+      g_test_add_data_func (path, &pulls[i], test_interrupted);
+    }
+
+  status = g_test_run ();
+
+  /* The server's log (debug level) holds no secret either. */
+  {
+    g_autofree char *log = NULL;
+
+    g_assert_true (g_file_get_contents (server->log_path, &log, NULL, NULL));
+    assert_no_secret_in ("the server's log", log);
+  }
+  tanba_test_refserver_stop (server);
+  tanba_test_demo_free (demo);
+  tanba_test_softhsm_free (hsm);
+  if (g_getenv ("TANBA_TEST_KEEP") == NULL)
+    tanba_test_remove_tree (work_dir);
+  g_ptr_array_unref (secrets);
+  g_free (work_dir);
+  g_free (state_dir);
+  g_free (control_path);
+  return status;
+}
