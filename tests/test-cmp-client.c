@@ -968,6 +968,7 @@ int
 main (int   argc,
       char *argv[])
 {
+  OSSL_PROVIDER *default_provider, *legacy_provider;
   g_autofree char *dir = NULL;
   g_autofree char *tls_dir = NULL;
   g_autofree char *users = g_strdup_printf ("%d", N_USERS);
@@ -976,8 +977,10 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   /* as Tanba does: "default" first, then "legacy" for RC2 key files */
-  g_assert_nonnull (OSSL_PROVIDER_load (NULL, "default"));
-  g_assert_nonnull (OSSL_PROVIDER_load (NULL, "legacy"));
+  default_provider = OSSL_PROVIDER_load (NULL, "default");
+  legacy_provider = OSSL_PROVIDER_load (NULL, "legacy");
+  g_assert_nonnull (default_provider);
+  g_assert_nonnull (legacy_provider);
 
   /* SoftHSM reads its configuration once: the token first */
   hsm = tanba_test_softhsm_new (1);
@@ -1016,6 +1019,9 @@ main (int   argc,
   g_test_add_func ("/cmp/renew-and-revoke", test_renew_and_revoke);
 
   status = g_test_run ();
+  /* unloaded, or LeakSanitizer reports what OpenSSL keeps for them */
+  OSSL_PROVIDER_unload (legacy_provider);
+  OSSL_PROVIDER_unload (default_provider);
 
   tanba_test_refserver_stop (server);
   tanba_test_refserver_stop (tls_server);

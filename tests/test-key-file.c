@@ -698,6 +698,7 @@ test_no_mac (void)
   g_file_set_contents_full (pem_path, pem, -1, G_FILE_SET_CONTENTS_NONE, 0600, &error);
   g_assert_no_error (error);
   OPENSSL_cleanse (pem, strlen (pem));
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (tanba_test_run_in (NULL, argv, NULL, &err), ==, 0);
   g_assert_cmpint (run_openssl_pkcs12 (out_path, "K1EYO2NOMAC", "-info", "-noout", NULL, NULL,
                                        &info), ==, 0);

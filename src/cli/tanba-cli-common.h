@@ -77,5 +77,8 @@ int tanba_cli_token_command (TanbaCliOptions *options, int argc, char **argv);
 int tanba_cli_pin_command   (TanbaCliOptions *options, int argc, char **argv);
 int tanba_cli_register_command (TanbaCliOptions *options, int argc, char **argv);
 int tanba_cli_renew_command    (TanbaCliOptions *options, int argc, char **argv);
+int tanba_cli_sign_command     (TanbaCliOptions *options, int argc, char **argv);
+int tanba_cli_verify_command   (TanbaCliOptions *options, int argc, char **argv);
+int tanba_cli_signin_command   (TanbaCliOptions *options, int argc, char **argv);
 
 G_END_DECLS

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <locale.h>
+#include <stdlib.h>
 #include <openssl/provider.h>
 
 #include "tanba-cli-common.h"
@@ -17,6 +18,9 @@ static const struct
   { "pin", tanba_cli_pin_command },
   { "register", tanba_cli_register_command },
   { "renew", tanba_cli_renew_command },
+  { "sign", tanba_cli_sign_command },
+  { "verify", tanba_cli_verify_command },
+  { "signin", tanba_cli_signin_command },
 };
 
 static const char *
@@ -39,6 +43,9 @@ describe (void)
            "                                       register the token with the bank (see register --help)\n"
            "  renew [--list] [--which signing|authentication|both]\n"
            "                                       certificates' days left; renew them with new keys\n"
+           "  sign FILE… [--output SIGNATURE]      sign files with the signing key (FILE.p7s)\n"
+           "  verify FILE [SIGNATURE]              check a signature against the trust anchor\n"
+           "  signin [--server URL]                sign in to the bank with the authentication key\n"
            "\n"
            "PINs and passwords are read from standard input, one per line (or from --pin-fd),\n"
            "never from the command line; on a terminal they are asked for without echo.\n"
@@ -47,6 +54,20 @@ describe (void)
            "  0 success    1 failure           2 wrong command line   3 no token or token removed\n"
            "  4 wrong PIN  5 PIN locked        6 refused by a rule     7 PKCS#11 module unusable\n"
            "  8 server refused or unreachable\n");
+}
+
+/* Loaded for the life of the process and unloaded at exit (before OpenSSL's
+ * own clean-up, which would otherwise leave them and their caches allocated). */
+static OSSL_PROVIDER *default_provider;
+static OSSL_PROVIDER *legacy_provider;
+
+static void
+unload_providers (void)
+{
+  if (legacy_provider != NULL)
+    OSSL_PROVIDER_unload (legacy_provider);
+  if (default_provider != NULL)
+    OSSL_PROVIDER_unload (default_provider);
 }
 
 int
@@ -79,8 +100,9 @@ main (int    argc,
   g_log_writer_default_set_use_stderr (TRUE);
 
   /* Key files from banks may use the legacy PKCS#12 ciphers. */
-  OSSL_PROVIDER_load (NULL, "default");
-  OSSL_PROVIDER_load (NULL, "legacy");
+  default_provider = OSSL_PROVIDER_load (NULL, "default");
+  legacy_provider = OSSL_PROVIDER_load (NULL, "legacy");
+  atexit (unload_providers);
 
   context = g_option_context_new (_("COMMAND [ARGUMENTS…] — token registration, certificates and PINs"));
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);

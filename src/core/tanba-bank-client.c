@@ -448,36 +448,75 @@ wipe_free (gpointer data)
   g_free (secret);
 }
 
-/* The token's PIN, given once. Asked again means it was wrong: the
- * handshake is then left to fail rather than trying again. */
+/* The token's PIN, given once. When GnuTLS asks again (the PIN was wrong)
+ * the request is left unhandled: libsoup then answers G_TLS_INTERACTION_FAILED,
+ * GnuTLS's PIN callback fails and the handshake ends. Completing it with an
+ * empty password instead would make GnuTLS log in again and again with "",
+ * each a wrong PIN that a hardware token counts towards locking. */
 static gboolean
 request_password_cb (SoupMessage  *message,
                      GTlsPassword *password,
                      gpointer      user_data)
 {
   PinRequest *request = user_data;
+  char *copy;
 
   request->asked++;
   g_debug ("Sign-in: the token's PIN is asked for (time %u, flags 0x%x)", request->asked,
            g_tls_password_get_flags (password));
-  if (request->asked == 1 && request->pin != NULL
-      && !(g_tls_password_get_flags (password) & G_TLS_PASSWORD_RETRY))
-    {
-      char *copy = g_strdup (request->pin);
-
-      g_tls_password_set_value_full (password, (guchar *) copy, -1, wipe_free);
-    }
+  if (request->asked > 1 || request->pin == NULL
+      || (g_tls_password_get_flags (password) & G_TLS_PASSWORD_RETRY))
+    return FALSE;
+  copy = g_strdup (request->pin);
+  g_tls_password_set_value_full (password, (guchar *) copy, -1, wipe_free);
   soup_message_tls_client_certificate_password_request_complete (message);
   return TRUE;
 }
 
-TanbaBankSession *
-tanba_bank_client_sign_in (TanbaBankClient *self,
-                           const char      *certificate_uri,
-                           const char      *key_uri,
-                           const char      *pin,
-                           GCancellable    *cancellable,
-                           GError         **error)
+/* The TLS connection of a sign-in, watched until it is finalized: it holds a
+ * copy of the token key (a PKCS#11 session), and libsoup closes it in a worker
+ * thread after the answer. Returning (or exiting) before that thread is done
+ * let it close a PKCS#11 session of a module being finalized at exit
+ * (SIGSEGV in SoftHSM's C_CloseSession, seen with tanba-cli signin). */
+typedef struct
+{
+  GObject *connection;   /* not a reference */
+  gint     finalized;    /* atomic */
+} ConnectionWatch;
+
+static void
+connection_finalized_cb (gpointer  data,
+                         GObject  *where_the_object_was)
+{
+  ConnectionWatch *watch = data;
+
+  g_atomic_int_set (&watch->finalized, 1);
+}
+
+static void
+network_event_cb (SoupMessage        *message,
+                  GSocketClientEvent  event,
+                  GIOStream          *connection,
+                  gpointer            user_data)
+{
+  ConnectionWatch *watch = user_data;
+
+  if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING && G_IS_TLS_CONNECTION (connection)
+      && watch->connection == NULL)
+    {
+      watch->connection = G_OBJECT (connection);
+      g_object_weak_ref (watch->connection, connection_finalized_cb, watch);
+    }
+}
+
+static TanbaBankSession *
+sign_in_exchange (TanbaBankClient *self,
+                  const char      *certificate_uri,
+                  const char      *key_uri,
+                  const char      *pin,
+                  ConnectionWatch *watch,
+                  GCancellable    *cancellable,
+                  GError         **error)
 {
   g_autoptr(GTlsCertificate) certificate = NULL;
   g_autoptr(SoupSession) session = NULL;
@@ -523,16 +562,17 @@ tanba_bank_client_sign_in (TanbaBankClient *self,
   soup_message_set_tls_client_certificate (message, certificate);
   g_signal_connect (message, "request-certificate-password", G_CALLBACK (request_password_cb),
                     &request);
+  g_signal_connect (message, "network-event", G_CALLBACK (network_event_cb), watch);
 
   answer = tanba_http_send (session, message, MAX_ANSWER, &error_body, cancellable, &local);
   g_signal_handlers_disconnect_by_func (message, request_password_cb, &request);
+  g_signal_handlers_disconnect_by_func (message, network_event_cb, watch);
+  soup_session_abort (session);
   if (answer == NULL)
     {
-      if (request.asked > 1
-          || (request.asked == 1 && local->domain == TANBA_HTTP_ERROR
-              && local->code == TANBA_HTTP_ERROR_UNREACHABLE))
+      if (request.asked > 1)
         {
-          /* the token refused the PIN (GnuTLS asked again, or gave up) */
+          /* GnuTLS asked again: the token refused the PIN */
           g_debug ("Sign-in failed after the PIN was asked %u times: %s", request.asked,
                    local->message);
           g_set_error_literal (error, TANBA_TOKEN_ERROR, TANBA_TOKEN_ERROR_PIN_INCORRECT,
@@ -564,4 +604,48 @@ tanba_bank_client_sign_in (TanbaBankClient *self,
   if (result->signed_in_at == NULL)
     result->signed_in_at = g_date_time_new_now_utc ();
   return g_steal_pointer (&result);
+}
+
+TanbaBankSession *
+tanba_bank_client_sign_in (TanbaBankClient *self,
+                           const char      *certificate_uri,
+                           const char      *key_uri,
+                           const char      *pin,
+                           GCancellable    *cancellable,
+                           GError         **error)
+{
+  GMainContext *context = g_main_context_ref_thread_default ();
+  ConnectionWatch watch = { NULL, 0 };
+  TanbaBankSession *result;
+  gint64 deadline;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  result = sign_in_exchange (self, certificate_uri, key_uri, pin, &watch, cancellable, error);
+
+  /* Wait for the connection to be gone. libsoup finishes closing it in the
+   * context the session was made in (this thread's default): run it here if
+   * no one else does (a command line), else let its owner (a GUI's main loop)
+   * dispatch, and only wait. */
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (watch.connection != NULL && !g_atomic_int_get (&watch.finalized)
+         && g_get_monotonic_time () < deadline)
+    {
+      if (g_main_context_acquire (context))
+        {
+          while (g_main_context_iteration (context, FALSE))
+            ;
+          g_main_context_release (context);
+        }
+      if (!g_atomic_int_get (&watch.finalized))
+        g_usleep (1000);
+    }
+  if (watch.connection != NULL && !g_atomic_int_get (&watch.finalized))
+    {
+      g_warning ("Sign-in: the TLS connection was not closed within 10 s");
+      g_object_weak_unref (watch.connection, connection_finalized_cb, &watch);
+    }
+  g_main_context_unref (context);
+  return result;
 }

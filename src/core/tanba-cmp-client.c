@@ -358,7 +358,6 @@ transfer_cb (OSSL_CMP_CTX       *ctx,
   g_autoptr(SoupMessage) message = NULL;
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GBytes) answer = NULL;
-  g_autoptr(GError) error = NULL;
   const char *content_type;
   unsigned char *der = NULL;
   const unsigned char *p;

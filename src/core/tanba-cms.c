@@ -133,6 +133,9 @@ stream_source_open (StreamSource *source,
     {
       if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_propagate_error (error, g_steal_pointer (&local));
+      else if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        g_set_error (error, TANBA_CMS_ERROR, TANBA_CMS_ERROR_IO,
+                     _("The file “%s” does not exist."), path);
       else
         g_set_error (error, TANBA_CMS_ERROR, TANBA_CMS_ERROR_IO,
                      _("Cannot read “%s”: %s"), path, local->message);

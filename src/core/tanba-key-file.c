@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -46,11 +47,21 @@ typedef enum
  * OpenSSL 3's "legacy" provider. Loading any provider explicitly turns off
  * the implicit "default" one, so "default" is loaded as well. Both stay
  * loaded for the life of the process. */
+static OSSL_PROVIDER *default_provider = NULL;
+static OSSL_PROVIDER *legacy_provider = NULL;
+
+/* At exit, before OpenSSL's own clean-up (registered earlier, so run later),
+ * which leaves explicitly loaded providers and their caches allocated. */
+static void
+unload_providers (void)
+{
+  g_clear_pointer (&legacy_provider, OSSL_PROVIDER_unload);
+  g_clear_pointer (&default_provider, OSSL_PROVIDER_unload);
+}
+
 static gpointer
 load_providers (gpointer data)
 {
-  static OSSL_PROVIDER *default_provider = NULL;
-  static OSSL_PROVIDER *legacy_provider = NULL;
 
   if (!OSSL_PROVIDER_available (NULL, "default"))
     {
@@ -67,6 +78,8 @@ load_providers (gpointer data)
       else
         g_debug ("Loaded OpenSSL's legacy provider for old key file encryptions");
     }
+  if (default_provider != NULL || legacy_provider != NULL)
+    atexit (unload_providers);
   ERR_clear_error ();
   return NULL;
 }

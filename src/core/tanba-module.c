@@ -109,6 +109,23 @@ tanba_module_load (const char  *path,
       return NULL;
     }
 
+  /* Our own function list must be initialized too: the p11-kit proxy gives
+   * a new, separate instance on each C_GetFunctionList, so libp11's
+   * initialization does not cover it (CKR_CRYPTOKI_NOT_INITIALIZED). A
+   * module that hands out one list says it is initialized already. */
+  {
+    CK_C_INITIALIZE_ARGS args = { NULL, NULL, NULL, NULL, CKF_OS_LOCKING_OK, NULL };
+
+    rv = self->functions->C_Initialize (&args);
+    if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED)
+      {
+        g_set_error (error, TANBA_TOKEN_ERROR, TANBA_TOKEN_ERROR_MODULE_INVALID,
+                     _("The PKCS#11 module “%s” could not be initialized. The token’s driver may be broken or need a service (pcscd) that is not running."),
+                     path);
+        return NULL;
+      }
+  }
+
   g_debug ("Loaded PKCS#11 module %s", path);
   return g_steal_pointer (&self);
 }

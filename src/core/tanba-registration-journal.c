@@ -143,7 +143,9 @@ tanba_registration_journal_parse (const char  *data,
   g_auto(GStrv) history = NULL;
   gsize n_history = 0;
 
-  if (length > MAX_JOURNAL_SIZE || memchr (data, '\0', length) != NULL
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+
+  if (data == NULL || length > MAX_JOURNAL_SIZE || memchr (data, '\0', length) != NULL
       || !g_key_file_load_from_data (file, data, length, G_KEY_FILE_NONE, NULL)
       || !g_key_file_has_group (file, GROUP))
     {

@@ -87,6 +87,31 @@ answer_error (SoupServerMessage *msg,
   answer_json (msg, status, builder);
 }
 
+/* A subject name entry as UTF-8, or NULL. */
+static char *
+subject_entry (X509 *cert,
+               int   nid)
+{
+  const X509_NAME *name = X509_get_subject_name (cert);
+  int index = X509_NAME_get_index_by_NID (name, nid, -1);
+  unsigned char *utf8 = NULL;
+  char *text;
+  int length;
+
+  if (index < 0)
+    return NULL;
+  length = ASN1_STRING_to_UTF8 (&utf8, X509_NAME_ENTRY_get_data (X509_NAME_get_entry (name,
+                                                                                       index)));
+  if (length < 0)
+    {
+      ERR_clear_error ();
+      return NULL;
+    }
+  text = g_utf8_make_valid ((const char *) utf8, length);
+  OPENSSL_free (utf8);
+  return text;
+}
+
 static char *
 iso8601 (gint64 unix_time)
 {
@@ -451,6 +476,8 @@ whoami_cb (SoupServer        *server,
   g_autofree char *registered_text = NULL;
   g_autofree char *now_text = NULL;
   g_autofree char *not_after_text = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *organization = NULL;
   GTlsCertificate *peer;
   X509 *cert;
   gint64 registered;
@@ -489,6 +516,8 @@ whoami_cb (SoupServer        *server,
     }
   fingerprint = tanba_server_cert_fingerprint (cert);
   not_after_text = iso8601 (not_after_of (cert));
+  name = subject_entry (cert, NID_commonName);
+  organization = subject_entry (cert, NID_organizationName);
   X509_free (cert);
 
   record = tanba_server_store_find_cert (self->store, TANBA_CERT_BY_FINGERPRINT, fingerprint,
@@ -528,6 +557,14 @@ whoami_cb (SoupServer        *server,
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "user_id");
   json_builder_add_string_value (builder, record->user_id);
+  /* the certificate subject's CN and O: "Signed in as NAME, ORGANIZATION" */
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, name != NULL ? name : record->user_id);
+  if (organization != NULL)
+    {
+      json_builder_set_member_name (builder, "organization");
+      json_builder_add_string_value (builder, organization);
+    }
   json_builder_set_member_name (builder, "certificate_serial");
   json_builder_add_string_value (builder, record->serial);
   json_builder_set_member_name (builder, "certificate_not_after");
