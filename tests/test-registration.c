@@ -12,6 +12,8 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "tanba-http.h"
+#include "tanba-registration.h"
 #include "tanba-registration-marker.h"
 #include "tanba-test-refserver.h"
 #include "tanba-test-token.h"
@@ -962,6 +964,121 @@ test_renew (void)
   g_assert_cmpstr (counts, ==, "1");
 }
 
+typedef struct
+{
+  GMainLoop *loop;
+  GPtrArray *events;   /* "step state" */
+  GThread   *thread;
+  gboolean   other_thread;
+  TanbaRegistrationMarker *result;
+  GError    *error;
+} AsyncRun;
+
+static void
+async_progress (TanbaRegistrationStep step,
+                TanbaStepState        state,
+                double                fraction,
+                const char           *text,
+                gpointer              user_data)
+{
+  AsyncRun *run = user_data;
+
+  if (g_thread_self () != run->thread)
+    run->other_thread = TRUE;
+  g_ptr_array_add (run->events, g_strdup_printf ("%s %d", tanba_registration_step_to_string (step), state));
+}
+
+static void
+async_done (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  AsyncRun *run = user_data;
+
+  run->result = tanba_registration_run_finish (result, &run->error);
+  g_main_loop_quit (run->loop);
+}
+
+static void
+run_async_once (AsyncRun                *run,
+                TanbaToken              *token,
+                TanbaRegistrationParams *params)
+{
+  run->loop = g_main_loop_new (NULL, FALSE);
+  run->events = g_ptr_array_new_with_free_func (g_free);
+  run->thread = g_thread_self ();
+  tanba_registration_run_async (token, params, async_progress, run, NULL, NULL, async_done, run);
+  g_main_loop_run (run->loop);
+  g_main_loop_unref (run->loop);
+}
+
+static TanbaRegistrationParams *
+in_process_params (TanbaTestDemoUser *u,
+                   guint              t)
+{
+  TanbaRegistrationParams *params = tanba_registration_params_new ();
+  g_autofree char *name = token_name (t);
+
+  tanba_registration_params_set_user_id (params, u->user_id);
+  tanba_registration_params_set_key_file (params, u->key_file);
+  tanba_registration_params_set_otp_pin (params, u->otp_pin);
+  tanba_registration_params_set_current_pin (params, TANBA_FACTORY_USER_PIN);
+  tanba_registration_params_set_new_pin (params, NEW_PIN);
+  tanba_registration_params_set_token_name (params, name);
+  tanba_registration_params_set_algorithm (params, TANBA_KEY_P256);
+  tanba_registration_params_set_term_years (params, 1);
+  tanba_registration_params_set_server (params, server->url);
+  tanba_registration_params_set_trust_anchor (params, demo->ca_certificate);
+  return params;
+}
+
+/* The GUI's case: the registration fails and is continued in the same
+ * process (libp11 still holds the first run's key handles), through the
+ * async API, with progress delivered on the caller's main context before
+ * the result. */
+static void
+test_in_process_continue (void)
+{
+  guint t = take_token ();
+  TanbaTestDemoUser *u = take_user ();
+  g_autoptr(TanbaToken) token = tanba_test_softhsm_token (hsm, t);
+  AsyncRun first = { 0 }, second = { 0 };
+  g_autofree char *query = NULL;
+  g_autofree char *status = NULL;
+
+  g_setenv ("XDG_STATE_HOME", state_dir, TRUE);
+  post_faults ("{\"faults\": [{\"kind\": \"http-500\", \"message\": \"ir\"}]}");
+  run_async_once (&first, token, in_process_params (u, t));
+  post_faults ("{\"faults\": []}");
+  g_assert_null (first.result);
+  g_assert_error (first.error, TANBA_HTTP_ERROR, TANBA_HTTP_ERROR_STATUS);
+  g_assert_false (first.other_thread);
+  g_assert_cmpstr (g_ptr_array_index (first.events, first.events->len - 1), ==, "signing-certificate 4");
+
+  run_async_once (&second, token, in_process_params (u, t));
+  g_assert_no_error (second.error);
+  g_assert_nonnull (second.result);
+  g_assert_true (tanba_registration_marker_is_finished (second.result));
+  g_assert_false (second.other_thread);
+  /* Keys from the first run were reused, the last event is "done done". */
+  g_assert_cmpstr (g_ptr_array_index (second.events, 1), ==, "signing-key 3");
+  g_assert_cmpstr (g_ptr_array_index (second.events, second.events->len - 1), ==, "done 2");
+
+  query = g_strdup_printf ("SELECT status FROM registrations WHERE user_id = '%s'", u->user_id);
+  status = sql (query);
+  g_assert_cmpstr (status, ==, "complete");
+  {
+    g_autofree char *objects = tanba_test_pkcs11_tool_objects (hsm, slot_of (t), NEW_PIN);
+
+    g_assert_cmpuint (count_lines (objects, "Private Key Object"), ==, 2);
+    g_assert_cmpuint (count_lines (objects, "Certificate Object"), ==, 2);
+  }
+  g_clear_error (&first.error);
+  g_ptr_array_unref (first.events);
+  g_ptr_array_unref (second.events);
+  tanba_registration_marker_free (second.result);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1007,6 +1124,7 @@ main (int    argc,
   g_test_add_func ("/registration/transport-errors", test_transport_errors);
   g_test_add_func ("/registration/reused-init-key", test_reused_init_key);
   g_test_add_func ("/registration/renew", test_renew);
+  g_test_add_func ("/registration/in-process-continue", test_in_process_continue);
   g_test_add_func ("/registration/fault/drop-ir-signing", test_fault_drop_ir_signing);
   g_test_add_func ("/registration/fault/drop-certconf-signing", test_fault_drop_certconf_signing);
   g_test_add_func ("/registration/fault/500-ir-authentication", test_fault_500_ir_authentication);

@@ -739,9 +739,14 @@ tanba_token_get_private_key (TanbaToken  *self,
   slot = tanba_module_find_p11_slot (self->module, self->slot_id, error);
   if (slot != NULL && PKCS11_enumerate_keys (slot->token, &keys, &n_keys) == 0)
     {
-      for (unsigned int i = 0; i < n_keys && pkey == NULL; i++)
-        if (keys[i].id_len == id_size && memcmp (keys[i].id, id_data, id_size) == 0)
-          pkey = PKCS11_get_private_key (&keys[i]);
+      /* libp11 keeps the keys it found before and appends what it finds
+       * now; Tanba logs in and out without libp11, so after a new login a
+       * private key is listed twice, first with the handle the token
+       * dropped at logout (CKR_OBJECT_HANDLE_INVALID when used). The last
+       * entry for an ID is the current one. */
+      for (unsigned int i = n_keys; i > 0 && pkey == NULL; i--)
+        if (keys[i - 1].id_len == id_size && memcmp (keys[i - 1].id, id_data, id_size) == 0)
+          pkey = PKCS11_get_private_key (&keys[i - 1]);
       if (pkey == NULL)
         g_set_error_literal (error, TANBA_TOKEN_ERROR, TANBA_TOKEN_ERROR_NOT_FOUND,
                              _("The private key is not on the token, or the PIN was not entered."));
