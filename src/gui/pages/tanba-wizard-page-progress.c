@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "tanba-i18n.h"
+#include "tanba-gui-util.h"
+#include "tanba-wizard-page-progress.h"
+
+/* The steps shown: every one but "done". */
+#define N_SHOWN_STEPS TANBA_REGISTRATION_STEP_DONE
+
+struct _TanbaWizardPageProgress
+{
+  TanbaWizardPage parent_instance;
+
+  GtkWidget    *heading;
+  GtkWidget    *intro;
+  GtkWidget    *time_hint;
+  GtkWidget    *steps_label;
+  GtkWidget    *steps_box;
+  GtkWidget    *progress_bar;
+  GtkWidget    *status_label;
+  GtkWidget    *error_label;
+  GtkWidget    *continue_button;
+  GtkWidget    *data_button;
+
+  GtkWidget    *step_rows[N_SHOWN_STEPS];
+  GtkWidget    *step_icons[N_SHOWN_STEPS];
+  GtkWidget    *step_states[N_SHOWN_STEPS];
+  GCancellable *cancellable;
+  int           last_spoken_percent;
+};
+
+G_DEFINE_FINAL_TYPE (TanbaWizardPageProgress, tanba_wizard_page_progress, TANBA_TYPE_WIZARD_PAGE)
+
+static const char *
+state_text (TanbaStepState state)
+{
+  switch (state)
+    {
+    case TANBA_STEP_STATE_RUNNING:
+      return _("in progress");
+    case TANBA_STEP_STATE_DONE:
+      return _("done");
+    case TANBA_STEP_STATE_SKIPPED:
+      return _("done earlier");
+    case TANBA_STEP_STATE_FAILED:
+      return _("failed");
+    case TANBA_STEP_STATE_PENDING:
+    default:
+      return _("waiting");
+    }
+}
+
+static const char *
+state_icon (TanbaStepState state)
+{
+  switch (state)
+    {
+    case TANBA_STEP_STATE_RUNNING:
+      return "media-playback-start-symbolic";
+    case TANBA_STEP_STATE_DONE:
+    case TANBA_STEP_STATE_SKIPPED:
+      return "object-select-symbolic";
+    case TANBA_STEP_STATE_FAILED:
+      return "dialog-error-symbolic";
+    case TANBA_STEP_STATE_PENDING:
+    default:
+      return "content-loading-symbolic";
+    }
+}
+
+static void
+set_step_state (TanbaWizardPageProgress *self,
+                TanbaRegistrationStep    step,
+                TanbaStepState           state)
+{
+  g_autofree char *name = NULL;
+
+  if ((int) step < 0 || step >= N_SHOWN_STEPS)
+    return;
+  /* Translators: a registration step and its state: "Generate the signing key: done". */
+  name = g_strdup_printf (_("%s: %s"), tanba_registration_step_title (step), state_text (state));
+  gtk_label_set_label (GTK_LABEL (self->step_states[step]), state_text (state));
+  gtk_image_set_from_icon_name (GTK_IMAGE (self->step_icons[step]), state_icon (state));
+  tanba_gui_set_name (self->step_rows[step], name);
+}
+
+static void
+set_fraction (TanbaWizardPageProgress *self,
+              double                   fraction,
+              const char              *words)
+{
+  int percent = (int) (CLAMP (fraction, 0.0, 1.0) * 100.0 + 0.5);
+  g_autofree char *text = NULL;
+  g_autofree char *spoken = NULL;
+
+  gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress_bar), CLAMP (fraction, 0.0, 1.0));
+  /* Translators: the progress bar's text. */
+  text = g_strdup_printf (_("%d percent complete"), percent);
+  gtk_progress_bar_set_text (GTK_PROGRESS_BAR (self->progress_bar), text);
+  /* GTK 4.8 sends no value changes for progress bars: speak the progress
+   * through the bar's description, at coarse steps only. */
+  if (percent != self->last_spoken_percent || words != NULL)
+    {
+      self->last_spoken_percent = percent;
+      /* Translators: progress, then what is being done. */
+      spoken = words != NULL ? g_strdup_printf (_("%s. %s"), text, words) : g_strdup (text);
+      tanba_gui_speak (self->progress_bar, spoken);
+    }
+}
+
+static void
+progress_cb (TanbaRegistrationStep step,
+             TanbaStepState        state,
+             double                fraction,
+             const char           *text,
+             gpointer              user_data)
+{
+  TanbaWizardPageProgress *self = user_data;
+  g_autofree char *words = NULL;
+
+  if (gtk_widget_in_destruction (GTK_WIDGET (self)))
+    return;
+  set_step_state (self, step, state);
+  if (text != NULL && text[0] != '\0')
+    gtk_label_set_label (GTK_LABEL (self->status_label), text);
+  if ((int) step >= 0 && step < N_SHOWN_STEPS)
+    /* Translators: a step and its state, spoken with the progress. */
+    words = g_strdup_printf (_("%s: %s"), tanba_registration_step_title (step), state_text (state));
+  /* Coarse: only when a step starts or ends. */
+  set_fraction (self, fraction, words);
+}
+
+static void
+run_done_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(TanbaWizardPageProgress) self = user_data;
+  TanbaWizardData *data = tanba_wizard_page_get_data (TANBA_WIZARD_PAGE (self));
+  g_autoptr(TanbaRegistrationMarker) marker = NULL;
+  g_autoptr(GError) error = NULL;
+  GApplication *app = g_application_get_default ();
+
+  marker = tanba_registration_run_finish (result, &error);
+  g_clear_object (&self->cancellable);
+  if (app != NULL)
+    g_application_release (app);
+  tanba_wizard_page_set_applying (TANBA_WIZARD_PAGE (self), FALSE);
+  if (gtk_widget_in_destruction (GTK_WIDGET (self)))
+    return;
+
+  if (marker != NULL)
+    {
+      g_clear_pointer (&data->result, tanba_registration_marker_free);
+      data->result = g_steal_pointer (&marker);
+      data->continuing = FALSE;
+      for (int i = 0; i < N_SHOWN_STEPS; i++)
+        if (g_strcmp0 (gtk_label_get_label (GTK_LABEL (self->step_states[i])), state_text (TANBA_STEP_STATE_PENDING)) == 0)
+          set_step_state (self, i, TANBA_STEP_STATE_DONE);
+      set_fraction (self, 1.0, _("The registration is complete."));
+      tanba_wizard_page_set_complete (TANBA_WIZARD_PAGE (self), TRUE);
+      tanba_wizard_page_request_next (TANBA_WIZARD_PAGE (self));
+      return;
+    }
+
+  {
+    g_autofree char *message = NULL;
+
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      message = g_strdup (_("The registration was stopped. What is done so far stays on the token: press “Continue registration” to finish it."));
+    else
+      /* Translators: the registration failed; %s says why. */
+      message = g_strdup_printf (_("The registration stopped: %s What is done so far stays on the token: press “Continue registration” to finish it."),
+                                 error->message);
+    gtk_label_set_label (GTK_LABEL (self->error_label), message);
+    gtk_widget_set_visible (self->error_label, TRUE);
+    gtk_widget_set_visible (self->continue_button, TRUE);
+    gtk_widget_set_visible (self->data_button,
+                            g_error_matches (error, TANBA_REGISTRATION_ERROR, TANBA_REGISTRATION_ERROR_MISSING_INPUT));
+    tanba_gui_focus (self->continue_button);
+    tanba_gui_speak (self->continue_button, message);
+  }
+}
+
+/* @focus: put the focus on the progress bar (when the page is on screen
+ * already; when it is being shown, the window does that, and a focus grab
+ * on a page not yet visible reaches no screen reader). */
+static void
+start_run (TanbaWizardPageProgress *self,
+           gboolean                 focus)
+{
+  TanbaWizardData *data = tanba_wizard_page_get_data (TANBA_WIZARD_PAGE (self));
+  GApplication *app = g_application_get_default ();
+
+  if (self->cancellable != NULL)
+    return;
+
+  gtk_widget_set_visible (self->error_label, FALSE);
+  gtk_widget_set_visible (self->continue_button, FALSE);
+  gtk_widget_set_visible (self->data_button, FALSE);
+  tanba_gui_set_description (self->continue_button, NULL);
+  for (int i = 0; i < N_SHOWN_STEPS; i++)
+    set_step_state (self, i, TANBA_STEP_STATE_PENDING);
+  self->last_spoken_percent = -1;
+  set_fraction (self, 0.0, _("The registration starts."));
+  if (focus)
+    tanba_gui_focus (self->progress_bar);
+
+  if (data->token == NULL)
+    {
+      gtk_label_set_label (GTK_LABEL (self->error_label), _("No token is chosen: go back to the first step."));
+      gtk_widget_set_visible (self->error_label, TRUE);
+      return;
+    }
+
+  self->cancellable = g_cancellable_new ();
+  tanba_wizard_page_set_applying (TANBA_WIZARD_PAGE (self), TRUE);
+  /* Closing the last window must not end the process under the worker. */
+  if (app != NULL)
+    g_application_hold (app);
+  tanba_registration_run_async (data->token,
+                                tanba_wizard_data_build_params (data),
+                                progress_cb, g_object_ref (self), g_object_unref,
+                                self->cancellable,
+                                run_done_cb, g_object_ref (self));
+}
+
+static void
+continue_clicked_cb (TanbaWizardPageProgress *self)
+{
+  start_run (self, TRUE);
+}
+
+static void
+data_clicked_cb (TanbaWizardPageProgress *self)
+{
+  TanbaWizardData *data = tanba_wizard_page_get_data (TANBA_WIZARD_PAGE (self));
+
+  data->continuing = TRUE;
+  tanba_wizard_page_set_next (TANBA_WIZARD_PAGE (self), "data");
+  tanba_wizard_page_request_next (TANBA_WIZARD_PAGE (self));
+}
+
+static void
+tanba_wizard_page_progress_shown (TanbaWizardPage *page)
+{
+  TanbaWizardPageProgress *self = TANBA_WIZARD_PAGE_PROGRESS (page);
+
+  if (!tanba_wizard_page_get_complete (page))
+    start_run (self, FALSE);
+}
+
+static void
+tanba_wizard_page_progress_dispose (GObject *object)
+{
+  TanbaWizardPageProgress *self = TANBA_WIZARD_PAGE_PROGRESS (object);
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  gtk_widget_dispose_template (GTK_WIDGET (object), TANBA_TYPE_WIZARD_PAGE_PROGRESS);
+
+  G_OBJECT_CLASS (tanba_wizard_page_progress_parent_class)->dispose (object);
+}
+
+static void
+tanba_wizard_page_progress_finalize (GObject *object)
+{
+  TanbaWizardPageProgress *self = TANBA_WIZARD_PAGE_PROGRESS (object);
+
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (tanba_wizard_page_progress_parent_class)->finalize (object);
+}
+
+static void
+tanba_wizard_page_progress_class_init (TanbaWizardPageProgressClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  TanbaWizardPageClass *page_class = TANBA_WIZARD_PAGE_CLASS (klass);
+
+  object_class->dispose = tanba_wizard_page_progress_dispose;
+  object_class->finalize = tanba_wizard_page_progress_finalize;
+  page_class->shown = tanba_wizard_page_progress_shown;
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/kz/tanba/Tanba/ui/pages/tanba-wizard-page-progress.ui");
+  gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageProgress, heading);
+  gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageProgress, intro);
+  gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageProgress, time_hint);
+  gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageProgress, steps_label);
+  gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageProgress, steps_box);
+  gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageProgress, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageProgress, status_label);
+  gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageProgress, error_label);
+  gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageProgress, continue_button);
+  gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageProgress, data_button);
+  gtk_widget_class_bind_template_callback (widget_class, continue_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, data_clicked_cb);
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+}
+
+static void
+tanba_wizard_page_progress_init (TanbaWizardPageProgress *self)
+{
+  TanbaWizardPage *page = TANBA_WIZARD_PAGE (self);
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  tanba_wizard_page_set_title (page, _("Creating the profile"));
+  tanba_wizard_page_set_heading (page, self->heading);
+  tanba_wizard_page_set_can_go_back (page, FALSE);
+  tanba_gui_described_by (GTK_WIDGET (self), self->intro);
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (self->steps_box),
+                                  GTK_ACCESSIBLE_RELATION_LABELLED_BY, self->steps_label, NULL,
+                                  -1);
+  tanba_gui_set_name (self->progress_bar, _("Registration progress"));
+  tanba_gui_described_by (self->progress_bar, self->time_hint);
+  tanba_gui_fix_mnemonic_name (self->continue_button);
+  tanba_gui_fix_mnemonic_name (self->data_button);
+
+  for (int i = 0; i < N_SHOWN_STEPS; i++)
+    {
+      GtkWidget *title;
+
+      self->step_rows[i] = g_object_new (GTK_TYPE_BOX,
+                                         "orientation", GTK_ORIENTATION_HORIZONTAL,
+                                         "spacing", 8,
+                                         "accessible-role", GTK_ACCESSIBLE_ROLE_LIST_ITEM,
+                                         NULL);
+      self->step_icons[i] = g_object_new (GTK_TYPE_IMAGE,
+                                          "accessible-role", GTK_ACCESSIBLE_ROLE_PRESENTATION,
+                                          NULL);
+      title = g_object_new (GTK_TYPE_LABEL,
+                            "label", tanba_registration_step_title (i),
+                            "xalign", 0.0f,
+                            "hexpand", TRUE,
+                            "wrap", TRUE,
+                            "accessible-role", GTK_ACCESSIBLE_ROLE_PRESENTATION,
+                            NULL);
+      self->step_states[i] = g_object_new (GTK_TYPE_LABEL,
+                                           "xalign", 1.0f,
+                                           "accessible-role", GTK_ACCESSIBLE_ROLE_PRESENTATION,
+                                           NULL);
+      gtk_widget_add_css_class (self->step_states[i], "dim-label");
+      gtk_box_append (GTK_BOX (self->step_rows[i]), self->step_icons[i]);
+      gtk_box_append (GTK_BOX (self->step_rows[i]), title);
+      gtk_box_append (GTK_BOX (self->step_rows[i]), self->step_states[i]);
+      gtk_box_append (GTK_BOX (self->steps_box), self->step_rows[i]);
+      set_step_state (self, i, TANBA_STEP_STATE_PENDING);
+    }
+  tanba_wizard_page_set_first_focus (page, self->progress_bar);
+}
+
+TanbaWizardPage *
+tanba_wizard_page_progress_new (TanbaWizardData *data)
+{
+  TanbaWizardPage *page;
+
+  g_return_val_if_fail (data != NULL, NULL);
+
+  page = g_object_new (TANBA_TYPE_WIZARD_PAGE_PROGRESS, NULL);
+  tanba_wizard_page_set_data (page, data);
+  return page;
+}
+
+void
+tanba_wizard_page_progress_cancel (TanbaWizardPageProgress *self)
+{
+  g_return_if_fail (TANBA_IS_WIZARD_PAGE_PROGRESS (self));
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+}

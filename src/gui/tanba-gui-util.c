@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "tanba-gui-util.h"
+
+void
+tanba_gui_label_for (GtkWidget *label,
+                     GtkWidget *widget)
+{
+  g_return_if_fail (GTK_IS_LABEL (label));
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), widget);
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (widget),
+                                  GTK_ACCESSIBLE_RELATION_LABELLED_BY, label, NULL,
+                                  -1);
+}
+
+#define HINT_KEY   "tanba-gui-hint"
+#define SPOKEN_KEY "tanba-gui-spoken"
+
+/* The description a widget shows: what was spoken last, else its hint's text. */
+static void
+refresh_description (GtkWidget *widget)
+{
+  const char *spoken = g_object_get_data (G_OBJECT (widget), SPOKEN_KEY);
+  GtkWidget *hint = g_object_get_data (G_OBJECT (widget), HINT_KEY);
+  const char *text = spoken;
+
+  if (text == NULL && hint != NULL && GTK_IS_LABEL (hint))
+    text = gtk_label_get_text (GTK_LABEL (hint));
+  if (text == NULL || text[0] == '\0')
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+  else
+    gtk_accessible_update_property (GTK_ACCESSIBLE (widget),
+                                    GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text,
+                                    -1);
+}
+
+static void
+hint_label_changed_cb (GtkWidget  *hint,
+                       GParamSpec *pspec,
+                       GtkWidget  *widget)
+{
+  refresh_description (widget);
+}
+
+void
+tanba_gui_described_by (GtkWidget *widget,
+                        GtkWidget *hint)
+{
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+  g_return_if_fail (GTK_IS_WIDGET (hint));
+
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (widget),
+                                  GTK_ACCESSIBLE_RELATION_DESCRIBED_BY, hint, NULL,
+                                  -1);
+  /* GTK 4.8 passes DESCRIBED_BY on as a relation but computes no
+   * description from it: the hint's text is the DESCRIPTION too. */
+  if (GTK_IS_LABEL (hint))
+    {
+      g_object_set_data (G_OBJECT (widget), HINT_KEY, hint);
+      g_signal_connect_object (hint, "notify::label", G_CALLBACK (hint_label_changed_cb), widget, 0);
+      refresh_description (widget);
+    }
+}
+
+void
+tanba_gui_set_required (GtkWidget *widget,
+                        gboolean   required)
+{
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (widget),
+                                  GTK_ACCESSIBLE_PROPERTY_REQUIRED, required,
+                                  -1);
+}
+
+/* "_Next" -> "Next", "a__b" -> "a_b". */
+static char *
+strip_mnemonic (const char *text)
+{
+  GString *s = g_string_new (NULL);
+
+  for (const char *p = text; p != NULL && *p != '\0'; p++)
+    {
+      if (*p == '_')
+        {
+          if (p[1] == '_')
+            p++;
+          else
+            continue;
+        }
+      g_string_append_c (s, *p);
+    }
+  return g_string_free (s, FALSE);
+}
+
+static gboolean
+check_mnemonic_activate_cb (GtkWidget *button,
+                            gboolean   group_cycling,
+                            gpointer   user_data)
+{
+  /* Alt+letter toggles a check button without moving the focus, so a
+   * screen reader, which speaks changes of the focused control, says
+   * nothing: take the focus too. */
+  gtk_widget_grab_focus (button);
+  return FALSE;
+}
+
+void
+tanba_gui_fix_mnemonic_name (GtkWidget *button)
+{
+  g_return_if_fail (GTK_IS_WIDGET (button));
+
+  if (GTK_IS_CHECK_BUTTON (button))
+    {
+      if (g_object_get_data (G_OBJECT (button), "tanba-gui-mnemonic-focus") == NULL)
+        {
+          g_object_set_data (G_OBJECT (button), "tanba-gui-mnemonic-focus", GINT_TO_POINTER (1));
+          g_signal_connect (button, "mnemonic-activate", G_CALLBACK (check_mnemonic_activate_cb), NULL);
+        }
+      /* A check button is named by its LABEL property only (its label child
+       * does not name it in 4.8): set it without the underscore. */
+      g_autofree char *name = strip_mnemonic (gtk_check_button_get_label (GTK_CHECK_BUTTON (button)));
+
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, name,
+                                      -1);
+    }
+  else
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL);
+}
+
+void
+tanba_gui_fix_mnemonic_names (GtkWidget *root)
+{
+  g_return_if_fail (GTK_IS_WIDGET (root));
+
+  if ((GTK_IS_BUTTON (root) && gtk_button_get_use_underline (GTK_BUTTON (root))
+       && gtk_button_get_label (GTK_BUTTON (root)) != NULL)
+      || (GTK_IS_CHECK_BUTTON (root) && gtk_check_button_get_use_underline (GTK_CHECK_BUTTON (root))))
+    tanba_gui_fix_mnemonic_name (root);
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    tanba_gui_fix_mnemonic_names (child);
+}
+
+void
+tanba_gui_button_set_label (GtkWidget  *button,
+                            const char *mnemonic_label)
+{
+  g_return_if_fail (GTK_IS_BUTTON (button) || GTK_IS_CHECK_BUTTON (button));
+
+  if (GTK_IS_BUTTON (button))
+    {
+      gtk_button_set_use_underline (GTK_BUTTON (button), TRUE);
+      gtk_button_set_label (GTK_BUTTON (button), mnemonic_label);
+    }
+  else
+    {
+      gtk_check_button_set_use_underline (GTK_CHECK_BUTTON (button), TRUE);
+      gtk_check_button_set_label (GTK_CHECK_BUTTON (button), mnemonic_label);
+    }
+  tanba_gui_fix_mnemonic_name (button);
+}
+
+void
+tanba_gui_set_name (GtkWidget  *widget,
+                    const char *name)
+{
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (widget),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, name,
+                                  -1);
+}
+
+void
+tanba_gui_set_description (GtkWidget  *widget,
+                           const char *description)
+{
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+
+  g_object_set_data_full (G_OBJECT (widget), SPOKEN_KEY,
+                          description != NULL && description[0] != '\0' ? g_strdup (description) : NULL,
+                          g_free);
+  refresh_description (widget);
+}
+
+void
+tanba_gui_speak (GtkWidget  *focus,
+                 const char *message)
+{
+  g_return_if_fail (GTK_IS_WIDGET (focus));
+
+#if GTK_CHECK_VERSION(4, 14, 0)
+  if (message != NULL && message[0] != '\0')
+    gtk_accessible_announce (GTK_ACCESSIBLE (focus), message,
+                             GTK_ACCESSIBLE_ANNOUNCEMENT_PRIORITY_MEDIUM);
+#endif
+  /* Orca reads description changes of the focused object; on newer GTK the
+   * description also keeps the message with the field for later review. */
+  tanba_gui_set_description (focus, message);
+}
+
+void
+tanba_gui_focus (GtkWidget *widget)
+{
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+
+  gtk_widget_grab_focus (widget);
+  /* An entry grabbed this way selects its text; keep a password from being
+   * re-focused selected (field notes: clear it instead). */
+  if (GTK_IS_EDITABLE (widget))
+    gtk_editable_set_position (GTK_EDITABLE (widget), -1);
+}

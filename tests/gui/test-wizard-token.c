@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-wizard-token: the token pages against a SoftHSM token in factory
+ * state: the live list, the default-password hint, a wrong password, and
+ * the "Create a new profile?" question. */
+#include "config.h"
+
+#include <string.h>
+
+#include "tanba-gui-test.h"
+#include "tanba-test-token.h"
+#include "tanba-token-error.h"
+#include "tanba-token-monitor.h"
+#include "pages/tanba-wizard-page-connect.h"
+#include "pages/tanba-wizard-page-password.h"
+
+static TanbaTestSoftHsm *hsm;
+
+typedef struct
+{
+  gboolean done;
+  gboolean ok;
+  GError  *error;
+} ApplyResult;
+
+static void
+apply_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  ApplyResult *r = user_data;
+
+  r->ok = tanba_wizard_page_apply_finish (TANBA_WIZARD_PAGE (source), result, &r->error);
+  r->done = TRUE;
+}
+
+/* Starts the page's apply; @answer (may be NULL) is the response given to
+ * the message dialog it shows. */
+static gboolean
+apply (TanbaWizardPage *page,
+       const char      *answer,
+       char           **dialog_heading,
+       GError         **error)
+{
+  ApplyResult r = { 0 };
+
+  tanba_wizard_page_set_applying (page, TRUE);
+  tanba_wizard_page_apply (page, NULL, apply_cb, &r);
+  if (answer != NULL)
+    {
+      AdwMessageDialog *dialog = tanba_gui_test_wait_dialog (20000);
+
+      g_assert_nonnull (dialog);
+      if (dialog_heading != NULL)
+        *dialog_heading = g_strdup (adw_message_dialog_get_heading (dialog));
+      adw_message_dialog_response (dialog, answer);
+      /* Only a click closes the dialog by itself. */
+      gtk_window_destroy (GTK_WINDOW (dialog));
+    }
+  g_assert_true (tanba_gui_test_wait_flag (&r.done, 30000));
+  tanba_wizard_page_set_applying (page, FALSE);
+  if (r.error != NULL)
+    g_propagate_error (error, r.error);
+  return r.ok;
+}
+
+static void
+test_connect_live (void)
+{
+  g_autoptr(TanbaWizardData) data = tanba_wizard_data_new ();
+  TanbaWizardPage *page;
+  GtkWindow *window;
+  GtkWidget *list, *row, *check;
+  g_autoptr(GError) error = NULL;
+  gint64 end;
+
+  data->module = tanba_module_ref (hsm->module);
+  data->monitor = tanba_token_monitor_new (hsm->module, 100);
+  page = tanba_wizard_page_connect_new (data);
+  window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_child (window, GTK_WIDGET (page));
+  gtk_window_present (window);
+
+  /* The token shows up within a second. */
+  end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (tanba_wizard_page_connect_get_n_tokens (TANBA_WIZARD_PAGE_CONNECT (page)) == 0
+         && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+  g_assert_cmpuint (tanba_wizard_page_connect_get_n_tokens (TANBA_WIZARD_PAGE_CONNECT (page)), ==, 1);
+
+  list = tanba_gui_test_find_labelled (GTK_WIDGET (page), "_Tokens connected:");
+  row = GTK_WIDGET (gtk_list_box_get_selected_row (GTK_LIST_BOX (list)));
+  g_assert_nonnull (row);
+  {
+    g_autofree char *name = tanba_gui_test_dup_name (row);
+
+    g_test_message ("row: %s", name);
+    /* The empty token is marked as such. */
+    g_assert_nonnull (strstr (name, "<no label>"));
+    g_assert_nonnull (strstr (name, "empty, new token"));
+  }
+  g_assert_true (gtk_test_accessible_has_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION));
+  g_assert_true (tanba_wizard_page_get_first_focus (page) == row);
+  tanba_gui_test_assert_accessible (GTK_WIDGET (page));
+
+  g_assert_false (tanba_wizard_page_get_complete (page));
+  check = tanba_gui_test_find (GTK_WIDGET (page), GTK_TYPE_CHECK_BUTTON, "_I have connected my token");
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (check), TRUE);
+  g_assert_true (tanba_wizard_page_get_complete (page));
+
+  g_assert_true (apply (page, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (data->token);
+  g_assert_nonnull (data->token_info);
+  g_assert_cmpstr (tanba_token_get_serial (data->token), ==, g_ptr_array_index (hsm->serials, 0));
+  g_assert_cmpuint (data->term_years, ==, 1);
+  gtk_window_destroy (window);
+}
+
+static void
+test_password (void)
+{
+  g_autoptr(TanbaWizardData) data = tanba_wizard_data_new ();
+  g_autoptr(TanbaToken) token = tanba_test_softhsm_token (hsm, 0);
+  g_autoptr(TanbaTokenInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *heading = NULL;
+  TanbaWizardPage *page;
+  GtkWindow *window;
+  GtkWidget *entry, *hint;
+
+  info = tanba_token_get_info (token, &error);
+  g_assert_no_error (error);
+  data->module = tanba_module_ref (hsm->module);
+  tanba_wizard_data_set_token (data, token, info);
+  page = tanba_wizard_page_password_new (data);
+  window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_child (window, GTK_WIDGET (page));
+  gtk_window_present (window);
+  tanba_wizard_page_shown (page);
+
+  /* A new token: the default password is told. */
+  hint = tanba_gui_test_find (GTK_WIDGET (page), GTK_TYPE_LABEL,
+                              "This is a new token: its password is the default one, 12345678.");
+  g_assert_nonnull (hint);
+  entry = tanba_gui_test_find_labelled (GTK_WIDGET (page), "_Password of the token:");
+  gtk_test_accessible_assert_relation (entry, GTK_ACCESSIBLE_RELATION_DESCRIBED_BY, hint, NULL);
+  gtk_test_accessible_assert_property (entry, GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                       "This is a new token: its password is the default one, 12345678.");
+
+  /* A wrong password: refused, the field cleared, the error on the field. */
+  tanba_gui_test_type (entry, "00000000");
+  g_assert_false (apply (page, NULL, NULL, &error));
+  g_assert_error (error, TANBA_TOKEN_ERROR, TANBA_TOKEN_ERROR_PIN_INCORRECT);
+  g_clear_error (&error);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "");
+  /* The error message, not the hint, is the field's description now. */
+  {
+    g_autofree char *spoken = gtk_test_accessible_check_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                                                  "This is a new token: its password is the default one, 12345678.");
+
+    g_assert_nonnull (spoken);
+    g_test_message ("spoken: %s", spoken);
+    g_assert_nonnull (tanba_gui_test_find (GTK_WIDGET (page), GTK_TYPE_LABEL, spoken));
+  }
+  g_assert_false (tanba_wizard_page_get_complete (page));
+  g_assert_null (data->current_pin);
+
+  /* The right one: the token is empty, so "Create a new profile?". */
+  tanba_gui_test_type (entry, "12345678");
+  /* The error is gone from the field; the hint is back. */
+  gtk_test_accessible_assert_property (entry, GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                       "This is a new token: its password is the default one, 12345678.");
+  g_assert_false (apply (page, "cancel", &heading, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_cmpstr (heading, ==, "Create a new profile?");
+  g_clear_pointer (&heading, g_free);
+
+  g_assert_true (apply (page, "create", &heading, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (heading, ==, "Create a new profile?");
+  g_assert_cmpint (data->state, ==, TANBA_REGISTRATION_STATE_EMPTY);
+  g_assert_cmpstr (data->current_pin, ==, "12345678");
+  g_assert_false (data->continuing);
+  g_assert_null (tanba_wizard_page_get_next (page));
+  gtk_window_destroy (window);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  hsm = tanba_test_softhsm_new (1);
+  tanba_gui_test_init (&argc, &argv);
+
+  g_test_add_func ("/wizard/token/connect-live", test_connect_live);
+  g_test_add_func ("/wizard/token/password", test_password);
+
+  {
+    int status = g_test_run ();
+
+    tanba_test_softhsm_free (hsm);
+    return status;
+  }
+}
