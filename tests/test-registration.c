@@ -964,6 +964,83 @@ test_renew (void)
   g_assert_cmpstr (counts, ==, "1");
 }
 
+/* While a registration holds the secrets (paused at a step): no core dump
+ * can be written, the process is not dumpable, and neither its command
+ * line nor its environment holds a secret. Then it finishes. */
+static void
+test_process_hygiene (void)
+{
+  guint t = take_token ();
+  TanbaTestDemoUser *u = take_user ();
+  g_autoptr(GPtrArray) args = register_args (u, t, FALSE, "--algorithm", "p256", NULL);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE
+                                                                       | G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                                                       | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *input = input_for (u, NULL);
+  g_autofree char *limits = NULL;
+  g_autofree char *status = NULL;
+  g_autofree char *cmdline = NULL;
+  g_autofree char *environ_text = NULL;
+  g_autofree char *rest = NULL;
+  gsize cmdline_len = 0, environ_len = 0;
+  const char *pid;
+  char path[64];
+
+  g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", state_dir, TRUE);
+  g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
+  g_subprocess_launcher_setenv (launcher, "TANBA_TEST_PAUSE_AT", "signing-certificate", TRUE);
+  g_ptr_array_add (argv, (char *) g_getenv ("TANBA_CLI"));
+  g_ptr_array_add (argv, "--module");
+  g_ptr_array_add (argv, hsm->module_path);
+  g_ptr_array_add (argv, "--token");
+  g_ptr_array_add (argv, (char *) serial_of (t));
+  g_ptr_array_add (argv, "register");
+  for (guint i = 0; g_ptr_array_index (args, i) != NULL; i++)
+    g_ptr_array_add (argv, g_ptr_array_index (args, i));
+  g_ptr_array_add (argv, NULL);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_subprocess_get_stdin_pipe (process), input, strlen (input), NULL, NULL, &error);
+  g_assert_no_error (error);
+  pid = g_subprocess_get_identifier (process);
+  wait_stopped (pid);
+
+  g_snprintf (path, sizeof path, "/proc/%s/limits", pid);
+  g_assert_true (g_file_get_contents (path, &limits, NULL, NULL));
+  g_assert_true (g_regex_match_simple ("^Max core file size +0 +0 ", limits, G_REGEX_MULTILINE, 0));
+  g_snprintf (path, sizeof path, "/proc/%s/cmdline", pid);
+  g_assert_true (g_file_get_contents (path, &cmdline, &cmdline_len, NULL));
+  g_snprintf (path, sizeof path, "/proc/%s/environ", pid);
+  g_assert_true (g_file_get_contents (path, &environ_text, &environ_len, NULL));
+  for (gsize i = 0; i < cmdline_len; i++)
+    if (cmdline[i] == '\0')
+      cmdline[i] = ' ';
+  for (gsize i = 0; i < environ_len; i++)
+    if (environ_text[i] == '\0')
+      environ_text[i] = ' ';
+  assert_no_secret_in ("/proc/PID/cmdline", cmdline);
+  assert_no_secret_in ("/proc/PID/environ", environ_text);
+  /* Not dumpable: /proc/PID/mem and friends belong to root, not the user. */
+  g_snprintf (path, sizeof path, "/proc/%s/status", pid);
+  g_assert_true (g_file_get_contents (path, &status, NULL, NULL));
+  {
+    GStatBuf st;
+
+    g_snprintf (path, sizeof path, "/proc/%s/mem", pid);
+    g_assert_cmpint (g_stat (path, &st), ==, 0);
+    g_assert_cmpuint (st.st_uid, ==, 0);
+  }
+  g_subprocess_send_signal (process, SIGCONT);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &rest, NULL, &error);
+  g_assert_no_error (error);
+  assert_no_secret_in ("the output", rest);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+}
+
 typedef struct
 {
   GMainLoop *loop;
@@ -1125,6 +1202,7 @@ main (int    argc,
   g_test_add_func ("/registration/reused-init-key", test_reused_init_key);
   g_test_add_func ("/registration/renew", test_renew);
   g_test_add_func ("/registration/in-process-continue", test_in_process_continue);
+  g_test_add_func ("/registration/process-hygiene", test_process_hygiene);
   g_test_add_func ("/registration/fault/drop-ir-signing", test_fault_drop_ir_signing);
   g_test_add_func ("/registration/fault/drop-certconf-signing", test_fault_drop_certconf_signing);
   g_test_add_func ("/registration/fault/500-ir-authentication", test_fault_500_ir_authentication);

@@ -8,6 +8,7 @@
 
 #include "tanba-cli-common.h"
 #include "tanba-i18n.h"
+#include "tanba-process.h"
 
 static const struct
 {
@@ -91,6 +92,7 @@ main (int    argc,
     { NULL }
   };
 
+  tanba_process_protect_secrets ();
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

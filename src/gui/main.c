@@ -5,6 +5,7 @@
 #include <locale.h>
 
 #include "tanba-i18n.h"
+#include "tanba-process.h"
 #include "tanba-application.h"
 
 int
@@ -13,6 +14,7 @@ main (int   argc,
 {
   g_autoptr(TanbaApplication) app = NULL;
 
+  tanba_process_protect_secrets ();
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

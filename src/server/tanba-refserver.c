@@ -19,6 +19,7 @@
 #include <openssl/provider.h>
 
 #include "tanba-i18n.h"
+#include "tanba-process.h"
 #include "tanba-server-demo.h"
 #include "tanba-server-http.h"
 
@@ -146,6 +147,7 @@ main (int   argc,
   OSSL_PROVIDER *default_provider, *legacy_provider;
   int status;
 
+  tanba_process_protect_secrets ();
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
