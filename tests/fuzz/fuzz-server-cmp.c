@@ -71,9 +71,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   if (response == NULL)
     {
       g_assert_nonnull (error);
-      /* not a PKIMessage: HTTP 400; anything else is the server's own fault */
+      /* not a (DER) PKIMessage: HTTP 400; anything else is the server's own
+       * fault. OpenSSL's parser is more lenient than DER (a primitive
+       * SEQUENCE inside extraCerts passes it; regressions/server-cmp/), so
+       * a body type may have been seen in a request the server refuses. */
       g_assert_true (g_error_matches (error, TANBA_SERVER_ERROR, TANBA_SERVER_ERROR_INVALID));
-      g_assert_cmpint (body, ==, -1);
     }
   else
     {

@@ -30,5 +30,8 @@ if [ -f "$src/dict/$name.dict" ]; then
   dict="-dict=$src/dict/$name.dict"
 fi
 # shellcheck disable=SC2086
+# libFuzzer exits 77 on a crash by default, which meson reads as "skipped":
+# make every finding a failure.
 exec "$fuzzer" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2560 \
+  -error_exitcode=1 -timeout_exitcode=1 \
   -print_final_stats=1 -artifact_prefix="$artifacts/" $dict $dirs
