@@ -2,13 +2,20 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Checks the Flatpak manifest of Tanba and prints the result as TAP.
 
-Usage: check-flatpak-manifest.py MANIFEST.json
+Usage: check-flatpak-manifest.py MANIFEST.json [MESON-INFO-DIR MESON-OPTIONS]
 
 What it checks: the JSON parses; app id, runtime, SDK, runtime version and
 command are the expected ones; every finish-arg is one of an allowed list and
 none opens the host's files; every module has a name and sources, and every
 source fetched from outside is pinned (git: tag and a 40-hex commit; archive
 and file: a sha256); a module's local files exist next to the manifest.
+
+With a configured build's meson-info directory and meson_options.txt, also
+the tanba module against what `meson install` does now: every program meson
+installs into bindir is either handled by a post-install command (moved
+behind the launcher) or removed by a cleanup rule, the app's command is one
+of them, and every -Dname=value of the module's config-opts is a built-in
+meson option or one of meson_options.txt.
 
 Python standard library only.
 """
@@ -118,9 +125,72 @@ def source_problems(source, manifest_dir):
     return problems
 
 
+# Built-in meson options a manifest may set with -D (meson 1.0).
+MESON_BUILTIN_OPTIONS = {
+    "buildtype", "debug", "optimization", "prefix", "libdir", "bindir", "datadir",
+    "libexecdir", "localedir", "sysconfdir", "b_lto", "b_ndebug", "b_pie",
+    "werror", "warning_level", "default_library", "strip", "wrap_mode",
+}
+
+
+def check_against_meson(tap, manifest, meson_info, options_file):
+    """The tanba module against the build's installed files and options."""
+    modules = [m for _, m in iter_modules(manifest.get("modules"))
+               if isinstance(m, dict) and m.get("name") == "tanba"]
+    if not modules:
+        tap.check(False, "tanba module present for the meson checks")
+        return
+    module = modules[0]
+    try:
+        with open(os.path.join(meson_info, "intro-installed.json"), encoding="utf-8") as f:
+            installed = json.load(f)
+        with open(os.path.join(meson_info, "intro-buildoptions.json"), encoding="utf-8") as f:
+            build_options = {o["name"]: o["value"] for o in json.load(f)}
+        error = None
+    except (OSError, ValueError, KeyError) as e:
+        installed, build_options, error = {}, {}, str(e)
+    tap.check(error is None, "meson-info of the build is readable", [error] if error else [])
+    if error is not None:
+        return
+    bindir = os.path.join(build_options["prefix"], build_options["bindir"])
+    programs = sorted(os.path.basename(dest) for dest in installed.values()
+                      if os.path.dirname(dest) == bindir)
+    post_install = " ".join(module.get("post-install", []))
+    cleanup = module.get("cleanup", []) + manifest.get("cleanup", [])
+    unhandled = []
+    for program in programs:
+        moved = re.search(r"(^|\s)/app/bin/%s(\s|$)" % re.escape(program), post_install)
+        removed = "/bin/" + program in cleanup
+        if not moved and not removed:
+            unhandled.append("%s: meson installs it into bin/; neither post-install nor "
+                             "cleanup deals with it" % program)
+    tap.check(programs and not unhandled,
+              "every program meson installs (%s) is placed by post-install or removed by cleanup"
+              % ", ".join(programs), unhandled)
+    tap.check(manifest.get("command") in programs,
+              "the command %s is a program meson installs" % manifest.get("command"),
+              ["meson installs: %s" % programs])
+
+    try:
+        with open(options_file, encoding="utf-8") as f:
+            declared = set(re.findall(r"option\(\s*'([^']+)'", f.read()))
+        error = None
+    except OSError as e:
+        declared, error = set(), str(e)
+    config = module.get("config-opts", [])
+    unknown = []
+    for opt in config:
+        m = re.match(r"^-D([A-Za-z0-9_.:-]+)=", opt)
+        if m and m.group(1) not in declared | MESON_BUILTIN_OPTIONS:
+            unknown.append("%s: no such option in %s" % (opt, options_file))
+    tap.check(error is None and not unknown,
+              "every -D option of the tanba module's config-opts exists",
+              unknown + ([error] if error else []))
+
+
 def main(argv):
-    if len(argv) != 2:
-        print("usage: %s MANIFEST.json" % argv[0], file=sys.stderr)
+    if len(argv) not in (2, 4):
+        print("usage: %s MANIFEST.json [MESON-INFO-DIR MESON-OPTIONS]" % argv[0], file=sys.stderr)
         return 2
     manifest_path = argv[1]
     manifest_dir = os.path.dirname(os.path.abspath(manifest_path))
@@ -186,6 +256,8 @@ def main(argv):
         tap.check(not problems, "module %s: every source is pinned or local" % name,
                   problems)
 
+    if len(argv) == 4:
+        check_against_meson(tap, manifest, argv[2], argv[3])
     return tap.emit()
 
 
