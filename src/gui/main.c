@@ -13,10 +13,13 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(TanbaApplication) app = NULL;
+  /* Translations from another tree than the installed one: the build
+   * tree's po/ in the translated GUI tests (TANBA_LOCALEDIR=BUILD/po). */
+  const char *localedir = g_getenv ("TANBA_LOCALEDIR");
 
   tanba_process_protect_secrets ();
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

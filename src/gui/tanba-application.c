@@ -5,6 +5,7 @@
 #include "tanba-application.h"
 #include "tanba-control-panel-window.h"
 #include "tanba-expiry.h"
+#include "tanba-gui-util.h"
 #include "tanba-sign-verify-window.h"
 #include "tanba-sign-window.h"
 #include "tanba-signin-window.h"
@@ -256,6 +257,8 @@ tanba_application_startup (GApplication *app)
    * entry focused with Tab would have it selected, and Orca reads a
    * selection aloud. Keep the text unselected on focus. */
   g_object_set (gtk_settings_get_default (), "gtk-entry-select-on-focus", FALSE, NULL);
+  /* Alt+letter for the Russian and Kazakh labels' mnemonics. */
+  tanba_gui_mnemonic_keys_init ();
 }
 
 static void

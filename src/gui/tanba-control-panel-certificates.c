@@ -445,7 +445,9 @@ renew_progress_idle (gpointer user_data)
       if (step != self->progress_step)
         {
           /* Translators: progress of the renewal: a percentage, then the step. */
-          g_autofree char *said = g_strdup_printf (_("%d percent complete: %s"), step * 25,
+          g_autofree char *said = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d percent complete: %s",
+                                                                "%d percent complete: %s", (gulong) (step * 25)),
+                                                   step * 25,
                                                    p->text != NULL ? p->text : "");
 
           self->progress_step = step;

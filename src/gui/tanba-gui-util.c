@@ -216,3 +216,98 @@ tanba_gui_focus (GtkWidget *widget)
   if (GTK_IS_EDITABLE (widget))
     gtk_editable_set_position (GTK_EDITABLE (widget), -1);
 }
+
+/* The character after the first single underscore of a mnemonic label, 0 if none. */
+static gunichar
+mnemonic_char (const char *text)
+{
+  for (const char *p = text; p != NULL && *p != '\0'; p = g_utf8_next_char (p))
+    {
+      if (*p != '_')
+        continue;
+      if (p[1] == '_')
+        {
+          p++;
+          continue;
+        }
+      return p[1] != '\0' ? g_utf8_get_char (p + 1) : 0;
+    }
+  return 0;
+}
+
+/* The showing, sensitive label under @root whose mnemonic is @c (lower case). */
+static GtkWidget *
+find_mnemonic_label (GtkWidget *root,
+                     gunichar   c)
+{
+  if (!gtk_widget_get_mapped (root) || !gtk_widget_is_sensitive (root))
+    return NULL;
+  if (GTK_IS_LABEL (root) && gtk_label_get_use_underline (GTK_LABEL (root))
+      && g_unichar_tolower (mnemonic_char (gtk_label_get_label (GTK_LABEL (root)))) == c)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_mnemonic_label (child, c);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+mnemonic_key_pressed_cb (GtkEventControllerKey *controller,
+                         guint                  keyval,
+                         guint                  keycode,
+                         GdkModifierType        state,
+                         gpointer               user_data)
+{
+  GtkWidget *window = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (controller));
+  gunichar c = g_unichar_tolower (gdk_keyval_to_unicode (keyval));
+  GtkWidget *label;
+
+  if ((state & gtk_accelerator_get_default_mod_mask ()) != GDK_ALT_MASK || c <= 0xff)
+    return FALSE;
+  label = find_mnemonic_label (window, c);
+  /* GTK's own mnemonic handled it already when its keyval is right. */
+  if (label == NULL || gtk_label_get_mnemonic_keyval (GTK_LABEL (label)) == gdk_keyval_to_lower (keyval))
+    return FALSE;
+  return gtk_widget_mnemonic_activate (label, FALSE);
+}
+
+static void
+toplevels_changed_cb (GListModel *toplevels,
+                      guint       position,
+                      guint       removed,
+                      guint       added,
+                      gpointer    user_data)
+{
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+      GtkEventController *controller;
+
+      if (g_object_get_data (G_OBJECT (window), "tanba-gui-mnemonic-keys") != NULL)
+        continue;
+      g_object_set_data (G_OBJECT (window), "tanba-gui-mnemonic-keys", GINT_TO_POINTER (1));
+      controller = gtk_event_controller_key_new ();
+      gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+      g_signal_connect (controller, "key-pressed", G_CALLBACK (mnemonic_key_pressed_cb), NULL);
+      gtk_widget_add_controller (window, controller);
+    }
+}
+
+void
+tanba_gui_mnemonic_keys_init (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  static gboolean done;
+
+  if (done)
+    return;
+  done = TRUE;
+  g_signal_connect (toplevels, "items-changed", G_CALLBACK (toplevels_changed_cb), NULL);
+  toplevels_changed_cb (toplevels, 0, 0, g_list_model_get_n_items (toplevels), NULL);
+}

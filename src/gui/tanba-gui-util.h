@@ -45,5 +45,11 @@ void tanba_gui_speak             (GtkWidget  *focus,
                                   const char *message);
 /* Moves the keyboard focus to @widget (its text when it is an entry). */
 void tanba_gui_focus             (GtkWidget  *widget);
+/* Makes Alt+letter work for mnemonics outside Latin-1 (Russian, Kazakh) in
+ * every window. GTK 4.8's GtkLabel takes the mnemonic's keyval from the raw
+ * character ("_Я" gets 0x42f), which no keyboard sends (the key sends the
+ * keysym Cyrillic_ya, 0x6d1), so such a mnemonic never fires by itself.
+ * Call once, after gtk_init (). */
+void tanba_gui_mnemonic_keys_init (void);
 
 G_END_DECLS

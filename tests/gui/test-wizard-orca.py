@@ -13,11 +13,22 @@ Xvfb has no window manager: when a message dialog closes, the keyboard
 focus is given back to the wizard window with xdotool (a window manager
 would do that).
 
+The same run in another language: --lang ru runs Orca, the wizard and
+everything else under LANG=ru_RU.UTF-8 with the translations of the build
+tree (TANBA_LOCALEDIR). What Orca must say, the window titles and the Alt+
+letters pressed all come from the .mo file through Python's gettext, so the
+expectations are the real translations; every string used must be translated
+there.
+
 Run by meson; it runs itself again inside dbus-run-session + xvfb-run. TAP.
-Environment: TANBA_GUI, TANBA_REFSERVER, SOFTHSM2_MODULE, GSETTINGS_SCHEMA_DIR.
+Environment: TANBA_GUI, TANBA_REFSERVER, SOFTHSM2_MODULE, GSETTINGS_SCHEMA_DIR;
+for --lang other than en, TANBA_LOCALEDIR (the build tree's po/).
 """
 
+import argparse
+import gettext
 import json
+import locale
 import os
 import re
 import shutil
@@ -36,6 +47,9 @@ TANBA = os.environ['TANBA_GUI']
 REFSERVER = os.environ['TANBA_REFSERVER']
 NEW_PASSWORD = 'Tanba2026x'
 TOKEN_NAME = 'Orca-1'
+# The languages this run knows: the locale it runs in.
+LOCALES = {'en': 'C.UTF-8', 'ru': 'ru_RU.UTF-8'}
+LANG = os.environ.get('TANBA_ORCA_LANG', 'en')
 
 tap_count = 0
 
@@ -56,29 +70,128 @@ def slow_type(text):
     t.type_text(text, delay_ms=100)
 
 
+class Texts:
+    """The program's texts in the run's language, from its message catalog
+    (the .mo file of the build tree) through gettext. For a translated run,
+    a string that the catalog does not translate is a failure: the
+    expectations must be the translations, never the English fallback."""
+
+    def __init__(self, lang):
+        self.lang = lang
+        if lang == 'en':
+            self.catalog = gettext.NullTranslations()
+            orca = gettext.NullTranslations()
+        else:
+            localedir = os.environ.get('TANBA_LOCALEDIR')
+            if not localedir:
+                raise t.Failure('TANBA_LOCALEDIR is not set: it names the build tree\'s po/ directory')
+            try:
+                self.catalog = gettext.translation('tanba', localedir, languages=[lang])
+            except OSError:
+                raise t.Failure('no %s/%s/LC_MESSAGES/tanba.mo: build the translations first' % (localedir, lang))
+            orca = gettext.translation('orca', languages=[lang], fallback=True)
+        # Orca speaks its own messages in the session's language too.
+        self.orca_ready = orca.gettext('Screen reader on.').rstrip('.')
+        # A check box's state "checked" at the end of a line (not "not checked").
+        self.orca_checked = r'(?m)^(?!.*%s\.?\s*$).*%s\.?\s*$' % (
+            re.escape(orca.pgettext('checkbox', 'not checked')), re.escape(orca.pgettext('checkbox', 'checked')))
+
+    def __call__(self, msgid):
+        text = self.catalog.gettext(msgid)
+        if self.lang != 'en' and text == msgid:
+            raise t.Failure('%r has no %s translation in tanba.mo (a changed source string, or po/%s.po '
+                            'incomplete)' % (msgid, self.lang, self.lang))
+        return text
+
+    def label(self, msgid):
+        """A label as spoken: without its mnemonic underscore, and without
+        a parenthesis ("Token name (optional):" is "Token name"). A field's
+        label keeps its colon, which tells it from a heading with the same
+        words ("Token password" and "Password of the token:" are one in
+        Russian: "Пароль токена")."""
+        text = re.sub(r'_(.)', r'\1', self(msgid))
+        return re.split(r'\s*\(', text)[0].strip()
+
+    def said(self, msgid):
+        """A pattern for a whole text as spoken (a final full stop aside)."""
+        return re.escape(self.label(msgid) if '_' in msgid else self(msgid).rstrip('.'))
+
+    def printf(self, msgid, *patterns):
+        """A pattern for a printf format: each conversion becomes the next of
+        @patterns (regular expressions); a final full stop aside."""
+        parts = re.split(r'%[ds]', self(msgid).rstrip('.'))
+        assert len(parts) == len(patterns) + 1, (msgid, self(msgid))
+        return ''.join(re.escape(part) + (patterns[i] if i < len(patterns) else '')
+                       for i, part in enumerate(parts))
+
+    def printf_plural(self, msgid, msgid_plural, pattern):
+        """A pattern for a number's plural message: any of its forms (the
+        numbers 1, 2, 5 reach every form in English, Russian and Kazakh),
+        the %d replaced by @pattern; a final full stop aside."""
+        forms = []
+        for n in (1, 2, 5):
+            text = self.catalog.ngettext(msgid, msgid_plural, n)
+            if self.lang != 'en' and text in (msgid, msgid_plural):
+                raise t.Failure('%r has no %s translation in tanba.mo' % (msgid, self.lang))
+            parts = re.split(r'%d', text.rstrip('.'))
+            assert len(parts) == 2, (msgid, text)
+            form = re.escape(parts[0]) + pattern + re.escape(parts[1])
+            if form not in forms:
+                forms.append(form)
+        return '(?:' + '|'.join(forms) + ')'
+
+    def prefix(self, msgid):
+        """The text of a format up to its first conversion, escaped."""
+        return re.escape(re.split(r'%[ds]', self(msgid))[0])
+
+    def mnemonic(self, msgid):
+        """The xdotool key pressing the label's Alt+letter."""
+        match = re.search(r'_(.)', self(msgid))
+        if match is None:
+            raise t.Failure('%r has no mnemonic in the %s translation %r' % (msgid, self.lang, self(msgid)))
+        import gi
+        gi.require_version('Gdk', '4.0')
+        from gi.repository import Gdk
+        return 'alt+' + Gdk.keyval_name(Gdk.unicode_to_keyval(ord(match.group(1).lower())))
+
+    def window(self, step):
+        """A pattern for the wizard window's title at @step."""
+        title = self('Step %d of %d — %s')
+        return '^' + re.escape(title[:title.index('%s')] % (step, 8))
+
+
+_ = None  # the Texts of the run, made in main()
+
+
 def focus_wizard(step, retab=False):
     """Gives the X focus back to the wizard (no window manager here); with
     @retab, Shift+Tab and Tab make Orca take the focused control again."""
-    t.focus_window('^Step %d of 8' % step)
+    t.focus_window(_.window(step))
     if retab:
         time.sleep(0.5)
         slow_keys('shift+Tab', 'Tab')
 
 
 def main():
-    directory = tempfile.mkdtemp(prefix='tanba-wizard-orca-')
+    global _
+    directory = tempfile.mkdtemp(prefix='tanba-wizard-orca-%s-' % LANG)
     server = None
     orca = None
     try:
+        _ = Texts(LANG)
+        ok('the %s texts: %s' % (LANG, 'the program\'s own' if LANG == 'en' else 'tanba.mo of the build tree'))
         tokens = os.path.join(directory, 'tokens')
         os.mkdir(tokens)
         softhsm_conf = os.path.join(directory, 'softhsm2.conf')
         with open(softhsm_conf, 'w') as f:
             f.write('directories.tokendir = %s\nobjectstore.backend = file\n'
                     'log.level = ERROR\nslots.removable = true\n' % tokens)
-        orca = t.OrcaSpeech(directory, {'SOFTHSM2_CONF': softhsm_conf, 'GSETTINGS_BACKEND': 'memory',
-                                        'LANG': 'C.UTF-8', 'LC_ALL': 'C.UTF-8',
-                                        'XDG_STATE_HOME': os.path.join(directory, 'state')})
+        session = {'SOFTHSM2_CONF': softhsm_conf, 'GSETTINGS_BACKEND': 'memory',
+                   'LANG': LOCALES[LANG], 'LC_ALL': LOCALES[LANG],
+                   'XDG_STATE_HOME': os.path.join(directory, 'state')}
+        if LANG != 'en':
+            session['LANGUAGE'] = LANG
+        orca = t.OrcaSpeech(directory, session, language=LANG)
         subprocess.run(['softhsm2-util', '--init-token', '--free', '--label', '',
                         '--so-pin', '87654321', '--pin', '12345678'],
                        env=orca.env, check=True, stdout=subprocess.DEVNULL)
@@ -94,7 +207,7 @@ def main():
                                       {'faults': [{'kind': 'stall', 'message': 'ir', 'count': 1, 'seconds': 8}]})))
         url = server.stdout.readline().strip()
 
-        orca.start_orca()
+        orca.start_orca(ready_text=_.orca_ready)
         time.sleep(2)
         orca.start([TANBA, '--module', SOFTHSM, '--server', url, '--trust-anchor', demo['ca_certificate']])
         app = t.find_app('tanba')
@@ -103,73 +216,78 @@ def main():
         # there and back gives it the focus, as a user's first key would.
         time.sleep(1)
         slow_keys('shift+Tab', 'Tab')
-        orca.wait_said(r'I have connected my token', timeout=60)
+        connected = _.said('_I have connected my token')
+        orca.wait_said(connected, timeout=60)
         ok('Orca runs headless and speaks into a file')
 
+        # Each wait looks only at what was said after the keys that cause it
+        # (press() returns the mark): a field's name may have been said
+        # before in a page's text ("ID пользователя" is in the welcome text).
+        def press(*keys):
+            mark = orca.mark()
+            slow_keys(*keys)
+            return mark
+
         # 1. The token list is live; the check box by its mnemonic, then Next (Alt+N).
-        w = t.frame(app, '^Step 1 of 8')
-        t.find(w, 'list item', match='empty, new token')
-        slow_keys('alt+i')
-        orca.wait_said(r'I have connected my token')
-        slow_keys('alt+n')
+        w = t.frame(app, _.window(1))
+        t.find(w, 'list item', match=re.escape(_('%s %s — empty, new token').split('%s')[-1].strip(' —')))
+        orca.wait_said(_.orca_checked, press(_.mnemonic('_I have connected my token')))
 
         # 2. The password field has the focus: type, Enter.
-        orca.wait_said(r'Password of the token')
+        orca.wait_said(_.said('_Password of the token:'), press(_.mnemonic('_Next')))
         slow_type('12345678')
-        slow_keys('Return')
-        orca.wait_said(r'Create a new profile\?')
-        slow_keys('Return')  # the dialog's default: Create a new profile
+        orca.wait_said(_.said('Create a new profile?'), press('Return'))
+        mark = press('Return')  # the dialog's default: Create a new profile
         focus_wizard(3, retab=True)
 
         # 3. Welcome: the text is read; Enter.
-        orca.wait_said(r'Welcome to profile creation')
-        slow_keys('Return')
+        orca.wait_said(_.said('Welcome to profile creation'), mark)
 
         # 4. Registration data, with a wrong OTP PIN first.
-        orca.wait_said(r'User ID')
+        orca.wait_said(_.said('_User ID:'), press('Return'))
         slow_type(user['user_id'])
-        slow_keys('Tab')
-        orca.wait_said(r'OTP PIN')
+        orca.wait_said(_.said('OTP _PIN:'), press('Tab'))
         slow_type('zzzzzzzzzz2')
-        slow_keys('Tab')
-        orca.wait_said(r'Key file')
+        orca.wait_said(_.said('_Key file:'), press('Tab'))
         slow_type(user['key_file'])
-        mark = orca.mark()
-        slow_keys('Return')
-        orca.wait_said(r'0200040', mark, timeout=60)
+        orca.wait_said(r'0200040', press('Return'), timeout=60)
         ok('error 0200040 is spoken')
         slow_type(user['otp_pin'].lower())
-        slow_keys('Return')
 
         # 5. Personalization: name, password, confirmation; the rules' states.
-        orca.wait_said(r'Token name')
+        rules = '(%s|%s)' % (_.said('All password rules are met.'), _.prefix('Not met: %s'))
+        orca.wait_said(_.said('Token na_me (optional):'), press('Return'))
         slow_type(TOKEN_NAME)
-        slow_keys('Tab')
-        orca.wait_said(r'New password')
+        orca.wait_said(_.said('New _password:'), press('Tab'))
         mark = orca.mark()
         slow_type('abc')
         slow_keys('BackSpace', 'BackSpace', 'BackSpace')
         slow_type(NEW_PASSWORD)
-        slow_keys('Tab')
-        orca.wait_said(r'Confirmation', mark)
+        orca.wait_said(_.said('Con_firmation:'), press('Tab'))
         slow_type(NEW_PASSWORD)
         slow_keys('shift+Tab')
-        orca.wait_said(r'(All password rules are met|Not met)', mark)
-        slow_keys('Return')
+        orca.wait_said(rules, mark)
 
         # 6. Confirmation: the data is read; the check box by its mnemonic; Next.
-        orca.wait_said(r'Confirm the data')
-        slow_keys('alt+i')
-        orca.wait_said(r'I confirm the data')
-        slow_keys('alt+n')
+        orca.wait_said(_.said('Confirm the data'), press('Return'))
+        orca.wait_said(_.orca_checked, press(_.mnemonic('_I confirm the data')))
+        mark = press(_.mnemonic('_Next'))
 
         # 7. Progress: spoken through the focused progress bar.
-        orca.wait_said(r'Creating the profile')
-        orca.wait_said(r'\d+ percent complete', timeout=120)
+        percent = _.printf_plural('%d percent complete', '%d percent complete', r'\d+')
+        orca.wait_said(_.said('Creating the profile'), mark)
+        orca.wait_said(percent, mark, timeout=120)
 
         # 8. Done.
-        orca.wait_said(r'The profile is ready', timeout=330)
-        orca.wait_said(r'Your profile for user')
+        result = _.prefix('Your profile for user %s is on the token %s:\n'
+                          '• a signing key and its signing certificate;\n'
+                          '• an authentication key and its authentication certificate;\n'
+                          'both certificates are registered with the bank’s internet banking.\n'
+                          '\n'
+                          'Use the token and its new password to sign in and to sign payment orders. '
+                          'Finish opens the sign-in window with this profile.')
+        orca.wait_said(_.said('The profile is ready'), timeout=330)
+        orca.wait_said(result)
         slow_keys('Return')
 
         said = orca.said()
@@ -177,23 +295,25 @@ def main():
             # Page 1 is reached by Tab inside the first window: without a
             # window manager no window:activate makes Orca name the window
             # and the page there (its controls are checked below).
-            ('page headings', [r'Token password', r'Welcome to profile creation',
-                               r'Registration data', r'Token personalization', r'Confirm the data',
-                               r'Creating the profile', r'The profile is ready']),
-            ('field names', [r'Password of the token', r'User ID', r'OTP PIN', r'Key file', r'Token name',
-                             r'New password', r'Confirmation', r'I confirm the data',
-                             r'I have connected my token']),
-            ('the error', [r'Error 0200040: invalid password or key container']),
-            ('progress', [r'\d+ percent complete']),
-            ('the result', [r'Your profile for user %s' % re.escape(user['user_id'])]),
+            ('page headings', [_.said(m) for m in ('Token password', 'Welcome to profile creation',
+                                                   'Registration data', 'Token personalization',
+                                                   'Confirm the data', 'Creating the profile',
+                                                   'The profile is ready')]),
+            ('field names', [_.said(m) for m in ('_Password of the token:', '_User ID:', 'OTP _PIN:', '_Key file:',
+                                                 'Token na_me (optional):', 'New _password:', 'Con_firmation:',
+                                                 '_I confirm the data', '_I have connected my token')]),
+            ('the error', [_.printf('Error %s: invalid password or key container.', '0200040')]),
+            ('progress', [percent]),
+            ('the result', [result + re.escape(user['user_id'])]),
         ]
         for what, patterns in expected:
             missing = [p for p in patterns if not re.search(p, said)]
             assert not missing, 'Orca did not say %s: %r' % (what, missing)
-            ok('Orca said %s' % what)
-        not_met = re.findall(r'Not met: [^\n]*', said)
-        assert not_met and re.search(r'All password rules are met', said), 'the password rules were not spoken'
-        ok('the password rules were spoken: %r, then "All password rules are met."' % not_met[0])
+            ok('Orca said %s: %s' % (what, ' | '.join(re.search(p, said).group(0) for p in patterns)))
+        not_met = re.findall(_.prefix('Not met: %s') + r'[^\n]*', said)
+        all_met = _.said('All password rules are met.')
+        assert not_met and re.search(all_met, said), 'the password rules were not spoken'
+        ok('the password rules were spoken: %r, then %r' % (not_met[0], re.search(all_met, said).group(0)))
 
         env = dict(orca.env, TANBA_E2E_PIN=NEW_PASSWORD)
         out = subprocess.run(['pkcs11-tool', '--module', SOFTHSM, '--token-label', TOKEN_NAME, '--login',
@@ -220,7 +340,28 @@ def main():
     return 0
 
 
+def check_locale(lang):
+    """None if the run's locale exists, else what to do about it."""
+    try:
+        locale.setlocale(locale.LC_ALL, LOCALES[lang])
+    except locale.Error:
+        return ('the locale %s is missing (locale -a): install the Debian package locales, then '
+                "sed -i 's/^# *%s/%s/' /etc/locale.gen && locale-gen (as root; .ci/setup-debian does it)"
+                % (LOCALES[lang], LOCALES[lang], LOCALES[lang]))
+    finally:
+        locale.setlocale(locale.LC_ALL, 'C.UTF-8')
+    return None
+
+
 if __name__ == '__main__':
     if os.environ.get('TANBA_E2E_INNER'):
         sys.exit(main())
-    sys.exit(t.run_in_session(__file__))
+    parser = argparse.ArgumentParser(description='The registration wizard spoken by Orca, keyboard only.')
+    parser.add_argument('--lang', choices=sorted(LOCALES), default='en',
+                        help='the language of the session (en: C.UTF-8, ru: ru_RU.UTF-8)')
+    args = parser.parse_args()
+    problem = check_locale(args.lang)
+    if problem is not None:
+        print('1..1\nnot ok 1 - %s' % problem, flush=True)
+        sys.exit(1)
+    sys.exit(t.run_in_session(__file__, {'TANBA_ORCA_LANG': args.lang}))

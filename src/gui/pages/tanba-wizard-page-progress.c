@@ -96,7 +96,8 @@ set_fraction (TanbaWizardPageProgress *self,
 
   gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress_bar), CLAMP (fraction, 0.0, 1.0));
   /* Translators: the progress bar's text. */
-  text = g_strdup_printf (_("%d percent complete"), percent);
+  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d percent complete", "%d percent complete",
+                                       (gulong) percent), percent);
   gtk_progress_bar_set_text (GTK_PROGRESS_BAR (self->progress_bar), text);
   /* GTK 4.8 sends no value changes for progress bars: speak the progress
    * through the bar's description, at coarse steps only. */
