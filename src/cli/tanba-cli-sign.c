@@ -10,6 +10,7 @@
 
 #include "tanba-bank-client.h"
 #include "tanba-cli-common.h"
+#include "tanba-x509.h"
 #include "tanba-cms.h"
 #include "tanba-i18n.h"
 #include "tanba-settings.h"
@@ -33,39 +34,6 @@ resolve_trust_anchor (const char *option)
   if (path != NULL && !g_path_is_absolute (path))
     return g_canonicalize_filename (path, NULL);
   return g_steal_pointer (&path);
-}
-
-static char *
-name_entry (X509 *certificate,
-            int   nid)
-{
-  const X509_NAME *name = X509_get_subject_name (certificate);
-  int index = X509_NAME_get_index_by_NID (name, nid, -1);
-  unsigned char *utf8 = NULL;
-  char *text;
-  int length;
-
-  if (index < 0)
-    return NULL;
-  length = ASN1_STRING_to_UTF8 (&utf8, X509_NAME_ENTRY_get_data (X509_NAME_get_entry (name,
-                                                                                       index)));
-  if (length < 0)
-    return NULL;
-  text = g_utf8_make_valid ((const char *) utf8, length);
-  OPENSSL_free (utf8);
-  return text;
-}
-
-static char *
-serial_hex (X509 *certificate)
-{
-  BIGNUM *bn = ASN1_INTEGER_to_BN (X509_get0_serialNumber (certificate), NULL);
-  char *hex = bn != NULL ? BN_bn2hex (bn) : NULL;
-  char *text = g_strdup (hex != NULL ? hex : "");
-
-  OPENSSL_free (hex);
-  BN_free (bn);
-  return text;
 }
 
 static gboolean
@@ -246,9 +214,9 @@ tanba_cli_sign_command (TanbaCliOptions *options,
       return tanba_cli_fail (error);
     }
 
-  signer_name = name_entry (signing->certificate, NID_commonName);
-  signer_organization = name_entry (signing->certificate, NID_organizationName);
-  signer_serial = serial_hex (signing->certificate);
+  signer_name = tanba_x509_subject_entry (signing->certificate, NID_commonName);
+  signer_organization = tanba_x509_subject_entry (signing->certificate, NID_organizationName);
+  signer_serial = tanba_x509_serial_hex (signing->certificate);
   if (options->json)
     {
       builder = json_builder_new ();

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "tanba-cms.h"
+#include "tanba-x509.h"
 
 #include <string.h>
 #include <time.h>
@@ -447,41 +448,6 @@ tanba_cms_verdict_to_string (TanbaCmsVerdict verdict)
     }
 }
 
-static char *
-name_entry (const X509_NAME *name,
-            int              nid)
-{
-  int index = X509_NAME_get_index_by_NID (name, nid, -1);
-  unsigned char *utf8 = NULL;
-  char *text;
-  int length;
-
-  if (index < 0)
-    return NULL;
-  length = ASN1_STRING_to_UTF8 (&utf8,
-                                X509_NAME_ENTRY_get_data (X509_NAME_get_entry (name, index)));
-  if (length < 0)
-    {
-      ERR_clear_error ();
-      return NULL;
-    }
-  text = g_utf8_make_valid ((const char *) utf8, length);
-  OPENSSL_free (utf8);
-  return text;
-}
-
-static char *
-serial_hex (X509 *certificate)
-{
-  BIGNUM *bn = ASN1_INTEGER_to_BN (X509_get0_serialNumber (certificate), NULL);
-  char *hex = bn != NULL ? BN_bn2hex (bn) : NULL;
-  char *text = g_strdup (hex != NULL ? hex : "");
-
-  OPENSSL_free (hex);
-  BN_free (bn);
-  return text;
-}
-
 static GDateTime *
 signing_time_of (CMS_SignerInfo *si)
 {
@@ -706,9 +672,9 @@ verify_cms (CMS_ContentInfo *cms,
     }
   X509_up_ref (signer);
   v->signer_certificate = signer;
-  v->signer_common_name = name_entry (X509_get_subject_name (signer), NID_commonName);
-  v->signer_organization = name_entry (X509_get_subject_name (signer), NID_organizationName);
-  v->signer_serial = serial_hex (signer);
+  v->signer_common_name = tanba_x509_subject_entry (signer, NID_commonName);
+  v->signer_organization = tanba_x509_subject_entry (signer, NID_organizationName);
+  v->signer_serial = tanba_x509_serial_hex (signer);
   who = signer_words (v);
 
   for (int i = 0; i < (int) v->n_signers; i++)

@@ -12,6 +12,7 @@
 #include "tanba-gui-util.h"
 #include "tanba-settings.h"
 #include "tanba-sign-window.h"
+#include "tanba-x509.h"
 #include "tanba-signin-profile.h"
 #include "tanba-token-error.h"
 #include "tanba-token.h"
@@ -59,26 +60,6 @@ struct _TanbaSignWindow
 G_DEFINE_FINAL_TYPE (TanbaSignWindow, tanba_sign_window, ADW_TYPE_APPLICATION_WINDOW)
 
 /* ---- the signing ----------------------------------------------------------- */
-
-static char *
-subject_entry (X509 *certificate,
-               int   nid)
-{
-  const X509_NAME *name = X509_get_subject_name (certificate);
-  int index = X509_NAME_get_index_by_NID (name, nid, -1);
-  unsigned char *utf8 = NULL;
-  char *text;
-  int length;
-
-  if (index < 0)
-    return NULL;
-  length = ASN1_STRING_to_UTF8 (&utf8, X509_NAME_ENTRY_get_data (X509_NAME_get_entry (name, index)));
-  if (length < 0)
-    return NULL;
-  text = g_utf8_make_valid ((const char *) utf8, length);
-  OPENSSL_free (utf8);
-  return text;
-}
 
 static void
 x509_stack_free (STACK_OF (X509) *stack)
@@ -180,8 +161,8 @@ tanba_sign_document (TanbaModule  *module,
   EVP_PKEY_free (key);
   tanba_token_logout (token, NULL);
 
-  name = subject_entry (certificate, NID_commonName);
-  organization = subject_entry (certificate, NID_organizationName);
+  name = tanba_x509_subject_entry (certificate, NID_commonName);
+  organization = tanba_x509_subject_entry (certificate, NID_organizationName);
   x509_stack_free (chain);
   x509_stack_free (candidates);
   if (!ok)
