@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
@@ -629,6 +630,14 @@ set_removed (const char *serial)
   g_assert_true (g_file_set_contents (control_path, serial != NULL ? serial : "", -1, NULL));
 }
 
+/* A child paused with SIGSTOP would stay stopped forever if this test
+ * failed (abort) before resuming it: it dies with us instead. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 /* Waits until process @pid has stopped itself (TANBA_TEST_PAUSE_AT). */
 static void
 wait_stopped (const char *pid)
@@ -674,6 +683,7 @@ test_interrupted (gconstpointer data)
   gboolean hit = FALSE;
   char *line;
 
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", state_dir, TRUE);
   g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
   g_subprocess_launcher_setenv (launcher, "TANBA_TEST_PAUSE_AT", what->step, TRUE);
@@ -989,6 +999,7 @@ test_process_hygiene (void)
   const char *pid;
   char path[64];
 
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", state_dir, TRUE);
   g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
   g_subprocess_launcher_setenv (launcher, "TANBA_TEST_PAUSE_AT", "signing-certificate", TRUE);
