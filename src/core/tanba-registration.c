@@ -1114,10 +1114,21 @@ forward_progress (TanbaRegistrationStep  step,
   event->state = state;
   event->fraction = fraction;
   event->text = g_strdup (text);
-  /* Same priority as the GTask's completion, queued before it: the caller
-   * sees every step before the result. */
-  g_main_context_invoke_full (data->context, G_PRIORITY_DEFAULT, deliver_progress,
-                              event, progress_event_free);
+  /* Always through a source on the caller's context, never called here:
+   * g_main_context_invoke() would run it in this worker thread whenever it
+   * can acquire the context (before the caller's loop runs, or when the
+   * caller uses the global default context). Same priority as the GTask's
+   * completion and queued before it: the caller sees every step before the
+   * result. */
+  {
+    GSource *source = g_idle_source_new ();
+
+    g_source_set_priority (source, G_PRIORITY_DEFAULT);
+    g_source_set_callback (source, deliver_progress, event, progress_event_free);
+    g_source_set_static_name (source, "[tanba] registration progress");
+    g_source_attach (source, data->context);
+    g_source_unref (source);
+  }
 }
 
 static void
