@@ -204,12 +204,7 @@ say (TanbaControlPanelWindow *self,
 {
   g_free (self->result);
   self->result = g_strdup (message);
-  gtk_label_set_text (GTK_LABEL (self->result_label), message);
-  gtk_widget_set_visible (self->result_label, message != NULL);
-  if (is_error)
-    gtk_widget_add_css_class (self->result_label, "error");
-  else
-    gtk_widget_remove_css_class (self->result_label, "error");
+  tanba_gui_show_message (self->result_label, message, is_error);
 
   if (self->spoken != NULL && self->spoken != widget)
     tanba_gui_set_description (self->spoken, NULL);

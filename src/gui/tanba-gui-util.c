@@ -311,3 +311,18 @@ tanba_gui_mnemonic_keys_init (void)
   g_signal_connect (toplevels, "items-changed", G_CALLBACK (toplevels_changed_cb), NULL);
   toplevels_changed_cb (toplevels, 0, 0, g_list_model_get_n_items (toplevels), NULL);
 }
+
+void
+tanba_gui_show_message (GtkWidget  *label,
+                        const char *message,
+                        gboolean    error)
+{
+  g_return_if_fail (GTK_IS_LABEL (label));
+
+  gtk_label_set_text (GTK_LABEL (label), message != NULL ? message : "");
+  gtk_widget_set_visible (label, message != NULL);
+  if (error)
+    gtk_widget_add_css_class (label, "error");
+  else
+    gtk_widget_remove_css_class (label, "error");
+}

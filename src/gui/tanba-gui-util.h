@@ -43,6 +43,10 @@ void tanba_gui_set_description   (GtkWidget  *widget,
  * so a screen reader reads the change. @message NULL clears. */
 void tanba_gui_speak             (GtkWidget  *focus,
                                   const char *message);
+/* Shows @message in @label (hidden when NULL), styled as an error or not. */
+void tanba_gui_show_message      (GtkWidget  *label,
+                                  const char *message,
+                                  gboolean    error);
 /* Moves the keyboard focus to @widget (its text when it is an entry). */
 void tanba_gui_focus             (GtkWidget  *widget);
 /* Makes Alt+letter work for mnemonics outside Latin-1 (Russian, Kazakh) in

@@ -205,12 +205,7 @@ show_message (TanbaSignWindow *self,
 {
   g_free (self->message);
   self->message = g_strdup (message);
-  gtk_label_set_text (GTK_LABEL (self->message_label), message != NULL ? message : "");
-  gtk_widget_set_visible (self->message_label, message != NULL);
-  if (error)
-    gtk_widget_add_css_class (self->message_label, "error");
-  else
-    gtk_widget_remove_css_class (self->message_label, "error");
+  tanba_gui_show_message (self->message_label, message, error);
   if (message != NULL)
     speak (self, message);
 }
