@@ -16,6 +16,7 @@
 #include "tanba-http.h"
 #include "tanba-registration.h"
 #include "tanba-registration-marker.h"
+#include "tanba-registration-journal.h"
 #include "tanba-test-refserver.h"
 #include "tanba-test-token.h"
 
@@ -657,6 +658,43 @@ wait_stopped (const char *pid)
   g_error ("process %s did not stop at the pause point", pid);
 }
 
+/* The journal of a run killed as @step began: that step running, and (one
+ * atomic write with it) the step before it done. */
+static void
+assert_journal_at (const char *serial,
+                   const char *step)
+{
+  static const char *const order[] = {
+    "personalized", "signing-key", "authentication-key", "signing-certificate", "signing-stored",
+    "authentication-certificate", "authentication-stored", "bank-registered", "done",
+  };
+  g_autofree char *own_path = tanba_registration_journal_path (serial);
+  g_autofree char *name = g_path_get_basename (own_path);
+  g_autofree char *path = g_build_filename (state_dir, "tanba", name, NULL);
+  g_autofree char *data = NULL;
+  g_autoptr(TanbaRegistrationJournal) journal = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize length;
+  guint n;
+
+  g_assert_true (g_file_get_contents (path, &data, &length, &error));
+  journal = tanba_registration_journal_parse (data, length, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (journal->running_step, ==, step);
+  n = journal->history->len;
+  g_assert_cmpuint (n, >=, 1);
+  g_assert_true (g_str_has_suffix (g_ptr_array_index (journal->history, n - 1), " running"));
+  g_assert_nonnull (strstr (g_ptr_array_index (journal->history, n - 1), step));
+  for (guint i = 1; i < G_N_ELEMENTS (order); i++)
+    if (g_str_equal (order[i], step))
+      {
+        g_autofree char *before = g_strdup_printf (" %s done", order[i - 1]);
+
+        g_assert_cmpuint (n, >=, 2);
+        g_assert_true (g_str_has_suffix (g_ptr_array_index (journal->history, n - 2), before));
+      }
+}
+
 static void
 test_interrupted (gconstpointer data)
 {
@@ -721,7 +759,11 @@ test_interrupted (gconstpointer data)
               g_subprocess_send_signal (process, SIGCONT);
             }
           else
-            g_subprocess_force_exit (process);
+            {
+              if (!g_str_equal (what->step, "personalized-formatted"))
+                assert_journal_at (serial_of (t), what->step);
+              g_subprocess_force_exit (process);
+            }
         }
     }
   g_subprocess_wait (process, NULL, &error);

@@ -157,6 +157,7 @@ tanba_cli_register_command (TanbaCliOptions *options,
   g_autoptr(TanbaSecret) new_pin = NULL;
   g_autoptr(TanbaSecret) confirmation = NULL;
   g_autoptr(TanbaSecret) admin_pin = NULL;
+  g_autoptr(TanbaKeyFile) key_file = NULL;
   TanbaRegistrationState state;
   TanbaKeyAlgorithm algorithm = TANBA_KEY_RSA2048;
   GOptionEntry entries[] = {
@@ -269,7 +270,6 @@ tanba_cli_register_command (TanbaCliOptions *options,
   /* Look-alike characters: tried on the key file only, never on the server. */
   if (!o.mac && o.key_file != NULL && key_password == NULL)
     {
-      g_autoptr(TanbaKeyFile) key_file = NULL;
       char *opened_with = NULL;
 
       key_file = tanba_key_file_open_with_recovery (o.key_file, otp_pin, &opened_with, &error);
@@ -293,6 +293,8 @@ tanba_cli_register_command (TanbaCliOptions *options,
   params = tanba_registration_params_new ();
   tanba_registration_params_set_user_id (params, o.user_id);
   tanba_registration_params_set_key_file (params, o.key_file);
+  /* Opened above: the registration does not open it again. */
+  tanba_registration_params_take_opened_key_file (params, g_steal_pointer (&key_file));
   tanba_registration_params_set_key_password (params, key_password);
   tanba_registration_params_set_use_mac (params, o.mac);
   tanba_registration_params_set_otp_pin (params, otp_pin);

@@ -36,6 +36,7 @@ struct _TanbaRegistrationParams
 {
   char             *user_id;
   char             *key_file;
+  TanbaKeyFile     *opened_key_file;
   char             *key_password;
   gboolean          use_mac;
   char             *otp_pin;
@@ -153,6 +154,7 @@ tanba_registration_params_free (TanbaRegistrationParams *params)
     return;
   g_free (params->user_id);
   g_free (params->key_file);
+  tanba_key_file_free (params->opened_key_file);
   wipe_free (params->key_password);
   wipe_free (params->otp_pin);
   wipe_free (params->current_pin);
@@ -177,6 +179,13 @@ tanba_registration_params_set_key_file (TanbaRegistrationParams *params, const c
 {
   g_free (params->key_file);
   params->key_file = g_strdup (path);
+}
+
+void
+tanba_registration_params_take_opened_key_file (TanbaRegistrationParams *params, TanbaKeyFile *key_file)
+{
+  tanba_key_file_free (params->opened_key_file);
+  params->opened_key_file = key_file;
 }
 
 void
@@ -304,6 +313,7 @@ typedef struct
   TanbaRegistrationJournal      *journal;   /* what the computer says */
   TanbaKeyAlgorithm              algorithm;
   TanbaKeyFile                  *key_file;  /* opened once, when first needed */
+  gboolean                       key_file_borrowed;  /* the params' opened key file */
   TanbaCmpClient                *cmp;
   TanbaRegistrationStep          current;
   gboolean                       storing;   /* inside the accept callback */
@@ -358,10 +368,15 @@ journal_save (Run *run)
     g_warning ("Registration journal: %s", error->message);
 }
 
+/* Adds @step's @state to the journal; saves it unless @defer. A step's
+ * "done" is deferred: the next step's "running" follows at once and saves
+ * both in one atomic replace (the token's marker, written first, already says
+ * the step is done). A run that ends saves whatever is deferred. */
 static void
-journal_step (Run                   *run,
-              TanbaRegistrationStep  step,
-              const char            *state)
+journal_record (Run                   *run,
+                TanbaRegistrationStep  step,
+                const char            *state,
+                gboolean               defer)
 {
   /* The step under way stays named after a failure: the next run needs to
    * know that the token may have been re-initialized already. */
@@ -373,7 +388,16 @@ journal_step (Run                   *run,
   else if (g_strcmp0 (state, "done") == 0)
     g_clear_pointer (&run->journal->running_step, g_free);
   tanba_registration_journal_add (run->journal, steps[step].name, state);
-  journal_save (run);
+  if (!defer)
+    journal_save (run);
+}
+
+static void
+journal_step (Run                   *run,
+              TanbaRegistrationStep  step,
+              const char            *state)
+{
+  journal_record (run, step, state, FALSE);
 }
 
 /* Records on the token (marker) and in the journal that @step is complete. */
@@ -390,7 +414,7 @@ complete_step (Run                   *run,
   run->marker->updated = g_date_time_format_iso8601 (now);
   if (!tanba_registration_marker_write (run->token, run->marker, error))
     return FALSE;
-  journal_step (run, step, "done");
+  journal_record (run, step, "done", step != TANBA_REGISTRATION_STEP_DONE);
   report (run, step, TANBA_STEP_STATE_DONE, NULL);
   return TRUE;
 }
@@ -595,14 +619,22 @@ open_key_file (Run     *run,
 
   if (run->key_file != NULL || p->use_mac)
     return TRUE;
-  if (!require (p->key_file, _("the key file"), error))
-    return FALSE;
-  password = p->key_password != NULL ? p->key_password : p->otp_pin;
-  if (!require (password, _("the OTP PIN"), error))
-    return FALSE;
-  run->key_file = tanba_key_file_open (p->key_file, password, error);
-  if (run->key_file == NULL)
-    return FALSE;
+  if (p->opened_key_file != NULL)
+    {
+      run->key_file = p->opened_key_file;
+      run->key_file_borrowed = TRUE;
+    }
+  else
+    {
+      if (!require (p->key_file, _("the key file"), error))
+        return FALSE;
+      password = p->key_password != NULL ? p->key_password : p->otp_pin;
+      if (!require (password, _("the OTP PIN"), error))
+        return FALSE;
+      run->key_file = tanba_key_file_open (p->key_file, password, error);
+      if (run->key_file == NULL)
+        return FALSE;
+    }
   return tanba_key_file_check_user_id (run->key_file,
                                        run->marker != NULL ? run->marker->user_id : p->user_id,
                                        error);
@@ -889,7 +921,8 @@ run_clear (Run *run)
 {
   tanba_registration_marker_free (run->marker);
   tanba_registration_journal_free (run->journal);
-  tanba_key_file_free (run->key_file);
+  if (!run->key_file_borrowed)
+    tanba_key_file_free (run->key_file);
   tanba_cmp_client_free (run->cmp);
 }
 

@@ -19,6 +19,7 @@
 
 #include <gio/gio.h>
 
+#include "tanba-key-file.h"
 #include "tanba-token.h"
 #include "tanba-registration-marker.h"
 
@@ -75,6 +76,9 @@ void tanba_registration_params_set_user_id        (TanbaRegistrationParams *para
 /* Signature protection with the init key file... */
 void tanba_registration_params_set_key_file       (TanbaRegistrationParams *params, const char *path);
 void tanba_registration_params_set_key_password   (TanbaRegistrationParams *params, const char *password); /* NULL: the OTP PIN */
+/* The key file, already opened by the caller (a check before the run, say):
+ * the run uses it instead of opening the file again. Takes @key_file. */
+void tanba_registration_params_take_opened_key_file (TanbaRegistrationParams *params, TanbaKeyFile *key_file);
 /* ...or MAC protection with the user ID and the OTP PIN. */
 void tanba_registration_params_set_use_mac        (TanbaRegistrationParams *params, gboolean use_mac);
 void tanba_registration_params_set_otp_pin        (TanbaRegistrationParams *params, const char *otp_pin);
