@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 
+#include "tanba-test-refserver.h"
 #include "tanba-test-token.h"
 #include "tanba-token-info.h"
 
@@ -108,25 +109,6 @@ tanba_test_softhsm_new (guint n_tokens)
   return hsm;
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-
-        if (g_file_test (child, G_FILE_TEST_IS_DIR))
-          remove_tree (child);
-        else
-          g_unlink (child);
-      }
-  g_rmdir (path);
-}
-
 void
 tanba_test_softhsm_free (TanbaTestSoftHsm *hsm)
 {
@@ -135,7 +117,7 @@ tanba_test_softhsm_free (TanbaTestSoftHsm *hsm)
   /* The module stays loaded (Tanba never unloads one); its files can go. */
   tanba_module_unref (hsm->module);
   if (g_getenv ("TANBA_TEST_KEEP") == NULL)
-    remove_tree (hsm->dir);
+    tanba_test_remove_tree (hsm->dir);
   g_free (hsm->dir);
   g_free (hsm->conf_path);
   g_free (hsm->module_path);

@@ -6,9 +6,11 @@
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
 #include "tanba-registration-marker.h"
+#include "tanba-test-refserver.h"
 #include "tanba-test-token.h"
 
 static TanbaTestSoftHsm *hsm;
@@ -123,6 +125,60 @@ test_info_json (void)
   info = json_node_get_object (json_parser_get_root (parser));
   g_assert_cmpstr (json_object_get_string_member (info, "serial"), ==, g_ptr_array_index (hsm->serials, TOKEN_READ));
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (info, "registration"), "state"), ==, "none");
+}
+
+/* One factory token beside SoftHSM's free, uninitialized slot: with no
+ * --token, the token is chosen (not "2 tokens are connected"). */
+static void
+test_only_initialized (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("tanba-test-one-XXXXXX", &error);
+  g_autofree char *tokens = g_build_filename (dir, "tokens", NULL);
+  g_autofree char *conf = g_build_filename (dir, "softhsm2.conf", NULL);
+  g_autofree char *conf_text = g_strdup_printf ("directories.tokendir = %s\nobjectstore.backend = file\n"
+                                                "log.level = ERROR\n", tokens);
+  const char *init[] = { "softhsm2-util", "--init-token", "--free", "--label", "",
+                         "--so-pin", TANBA_FACTORY_ADMIN_PIN, "--pin", TANBA_FACTORY_USER_PIN, NULL };
+  const char *list[] = { g_getenv ("TANBA_CLI"), "--module", hsm->module_path, "token", "list", "--json", NULL };
+  const char *info[] = { g_getenv ("TANBA_CLI"), "--module", hsm->module_path, "token", "info", "--json", NULL };
+  const char *env[] = { "SOFTHSM2_CONF", conf, NULL };
+  g_auto (CliResult) listed = { 0, };
+  g_auto (CliResult) chosen = { 0, };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonArray *all;
+  g_autofree char *serial = NULL;
+  guint uninitialized = 0;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir (tokens, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (conf, conf_text, -1, NULL));
+  g_assert_cmpint (tanba_test_run_env (init, env, NULL, NULL, NULL), ==, 0);
+
+  listed.status = tanba_test_run_env (list, env, NULL, &listed.out, &listed.err);
+  g_assert_cmpint (listed.status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, listed.out, -1, &error));
+  all = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (all), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      JsonObject *token = json_array_get_object_element (all, i);
+
+      if (json_object_get_boolean_member (json_object_get_object_member (token, "flags"), "initialized"))
+        serial = g_strdup (json_object_get_string_member (token, "serial"));
+      else
+        uninitialized++;
+    }
+  g_assert_cmpuint (uninitialized, ==, 1);
+  g_assert_nonnull (serial);
+
+  chosen.status = tanba_test_run_env (info, env, NULL, &chosen.out, &chosen.err);
+  g_test_message ("exit %d\nstdout: %s\nstderr: %s", chosen.status, chosen.out, chosen.err);
+  g_assert_cmpint (chosen.status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, chosen.out, -1, &error));
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (json_parser_get_root (parser)), "serial"),
+                   ==, serial);
+  tanba_test_remove_tree (dir);
 }
 
 static void
@@ -368,6 +424,7 @@ main (int    argc,
   hsm = tanba_test_softhsm_new (N_TOKENS);
   g_test_add_func ("/cli/token-list-json", test_list_json);
   g_test_add_func ("/cli/token-info-json", test_info_json);
+  g_test_add_func ("/cli/only-initialized", test_only_initialized);
   g_test_add_func ("/cli/keygen", test_keygen);
   g_test_add_func ("/cli/pin-change", test_pin_change);
   g_test_add_func ("/cli/pin-unblock", test_pin_unblock);

@@ -94,14 +94,27 @@ tanba_token_open (TanbaModule  *module,
                        _("No token is connected. Connect your token to a USB port and try again."));
           return NULL;
         }
+      found = g_ptr_array_index (tokens, 0);
       if (tokens->len > 1)
         {
-          g_set_error (error, TANBA_TOKEN_ERROR, TANBA_TOKEN_ERROR_AMBIGUOUS,
-                       _("%u tokens are connected. Say which one to use by its serial number (see the list of tokens)."),
-                       tokens->len);
-          return NULL;
+          /* An uninitialized slot (SoftHSM's free one, some readers' empty
+           * one) is no choice to make: the one initialized token is it. */
+          guint initialized = 0;
+
+          for (guint i = 0; i < tokens->len; i++)
+            if (tanba_token_info_is_initialized (g_ptr_array_index (tokens, i)))
+              {
+                found = g_ptr_array_index (tokens, i);
+                initialized++;
+              }
+          if (initialized != 1)
+            {
+              g_set_error (error, TANBA_TOKEN_ERROR, TANBA_TOKEN_ERROR_AMBIGUOUS,
+                           _("%u tokens are connected. Say which one to use by its serial number (see the list of tokens)."),
+                           tokens->len);
+              return NULL;
+            }
         }
-      found = g_ptr_array_index (tokens, 0);
     }
   else
     {
