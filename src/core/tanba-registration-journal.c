@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "tanba-i18n.h"
+#include "tanba-key-value.h"
 #include "tanba-registration-journal.h"
 
 #define GROUP "journal"
@@ -82,26 +83,6 @@ tanba_registration_journal_add (TanbaRegistrationJournal *journal,
     g_ptr_array_remove_index (journal->history, 0);
 }
 
-static void
-set_optional (GKeyFile   *file,
-              const char *key,
-              const char *value)
-{
-  if (value != NULL)
-    g_key_file_set_string (file, GROUP, key, value);
-}
-
-static char *
-get_optional (GKeyFile   *file,
-              const char *key)
-{
-  char *value = g_key_file_get_string (file, GROUP, key, NULL);
-
-  if (value != NULL && value[0] == '\0')
-    g_clear_pointer (&value, g_free);
-  return value;
-}
-
 char *
 tanba_registration_journal_to_data (const TanbaRegistrationJournal *journal,
                                     gsize                          *length)
@@ -112,11 +93,11 @@ tanba_registration_journal_to_data (const TanbaRegistrationJournal *journal,
   gsize marker_length = 0;
 
   g_key_file_set_integer (file, GROUP, "version", 1);
-  set_optional (file, "serial", journal->serial);
-  set_optional (file, "token-label", journal->token_label);
-  set_optional (file, "status", journal->status);
-  set_optional (file, "running-step", journal->running_step);
-  set_optional (file, "last-error", journal->last_error);
+  tanba_key_value_set_optional (file, GROUP, "serial", journal->serial);
+  tanba_key_value_set_optional (file, GROUP, "token-label", journal->token_label);
+  tanba_key_value_set_optional (file, GROUP, "status", journal->status);
+  tanba_key_value_set_optional (file, GROUP, "running-step", journal->running_step);
+  tanba_key_value_set_optional (file, GROUP, "last-error", journal->last_error);
   if (journal->history->len > 0)
     g_key_file_set_string_list (file, GROUP, "history",
                                 (const char * const *) journal->history->pdata,
@@ -155,11 +136,11 @@ tanba_registration_journal_parse (const char  *data,
     }
   journal = g_new0 (TanbaRegistrationJournal, 1);
   journal->history = g_ptr_array_new_with_free_func (g_free);
-  journal->serial = get_optional (file, "serial");
-  journal->token_label = get_optional (file, "token-label");
-  journal->status = get_optional (file, "status");
-  journal->running_step = get_optional (file, "running-step");
-  journal->last_error = get_optional (file, "last-error");
+  journal->serial = tanba_key_value_get_optional (file, GROUP, "serial");
+  journal->token_label = tanba_key_value_get_optional (file, GROUP, "token-label");
+  journal->status = tanba_key_value_get_optional (file, GROUP, "status");
+  journal->running_step = tanba_key_value_get_optional (file, GROUP, "running-step");
+  journal->last_error = tanba_key_value_get_optional (file, GROUP, "last-error");
   if (journal->status == NULL)
     journal->status = g_strdup ("running");
   history = g_key_file_get_string_list (file, GROUP, "history", &n_history, NULL);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tanba-i18n.h"
+#include "tanba-key-value.h"
 #include "tanba-registration-marker.h"
 #include "tanba-token-error.h"
 
@@ -46,15 +47,6 @@ tanba_registration_marker_is_finished (const TanbaRegistrationMarker *marker)
   return g_strcmp0 (marker->step, "done") == 0;
 }
 
-static void
-set_optional (GKeyFile   *file,
-              const char *key,
-              const char *value)
-{
-  if (value != NULL)
-    g_key_file_set_string (file, GROUP, key, value);
-}
-
 char *
 tanba_registration_marker_to_data (const TanbaRegistrationMarker *marker,
                                    gsize                         *length)
@@ -64,26 +56,15 @@ tanba_registration_marker_to_data (const TanbaRegistrationMarker *marker,
   g_return_val_if_fail (marker != NULL, NULL);
 
   g_key_file_set_integer (file, GROUP, "version", 1);
-  set_optional (file, "step", marker->step);
-  set_optional (file, "user-id", marker->user_id);
-  set_optional (file, "started", marker->started);
-  set_optional (file, "updated", marker->updated);
-  set_optional (file, "signing-key-id", marker->signing_key_id);
-  set_optional (file, "authentication-key-id", marker->authentication_key_id);
-  set_optional (file, "algorithm", marker->algorithm);
+  tanba_key_value_set_optional (file, GROUP, "step", marker->step);
+  tanba_key_value_set_optional (file, GROUP, "user-id", marker->user_id);
+  tanba_key_value_set_optional (file, GROUP, "started", marker->started);
+  tanba_key_value_set_optional (file, GROUP, "updated", marker->updated);
+  tanba_key_value_set_optional (file, GROUP, "signing-key-id", marker->signing_key_id);
+  tanba_key_value_set_optional (file, GROUP, "authentication-key-id", marker->authentication_key_id);
+  tanba_key_value_set_optional (file, GROUP, "algorithm", marker->algorithm);
   g_key_file_set_integer (file, GROUP, "term-years", marker->term_years);
   return g_key_file_to_data (file, length, NULL);
-}
-
-static char *
-get_optional (GKeyFile   *file,
-              const char *key)
-{
-  char *value = g_key_file_get_string (file, GROUP, key, NULL);
-
-  if (value != NULL && value[0] == '\0')
-    g_clear_pointer (&value, g_free);
-  return value;
 }
 
 TanbaRegistrationMarker *
@@ -106,13 +87,13 @@ tanba_registration_marker_parse (const char  *data,
       return NULL;
     }
   marker = g_new0 (TanbaRegistrationMarker, 1);
-  marker->step = get_optional (file, "step");
-  marker->user_id = get_optional (file, "user-id");
-  marker->started = get_optional (file, "started");
-  marker->updated = get_optional (file, "updated");
-  marker->signing_key_id = get_optional (file, "signing-key-id");
-  marker->authentication_key_id = get_optional (file, "authentication-key-id");
-  marker->algorithm = get_optional (file, "algorithm");
+  marker->step = tanba_key_value_get_optional (file, GROUP, "step");
+  marker->user_id = tanba_key_value_get_optional (file, GROUP, "user-id");
+  marker->started = tanba_key_value_get_optional (file, GROUP, "started");
+  marker->updated = tanba_key_value_get_optional (file, GROUP, "updated");
+  marker->signing_key_id = tanba_key_value_get_optional (file, GROUP, "signing-key-id");
+  marker->authentication_key_id = tanba_key_value_get_optional (file, GROUP, "authentication-key-id");
+  marker->algorithm = tanba_key_value_get_optional (file, GROUP, "algorithm");
   marker->term_years = g_key_file_get_integer (file, GROUP, "term-years", NULL);
   if (marker->step == NULL)
     marker->step = g_strdup ("started");
