@@ -531,6 +531,41 @@ message_new (const char  *method,
   return soup_message_new_from_uri (method, uri);
 }
 
+/* Sends a @method request to @url with @body (NULL: none), as
+ * tanba_http_post() and tanba_http_get() describe. */
+static GBytes *
+request (SoupSession   *session,
+         const char    *method,
+         const char    *url,
+         const char    *content_type,
+         GBytes        *body,
+         gsize          max_size,
+         guint         *status_out,
+         GBytes       **error_body,
+         GCancellable  *cancellable,
+         GError       **error)
+{
+  g_autoptr(SoupMessage) message = NULL;
+  GBytes *response;
+
+  g_return_val_if_fail (SOUP_IS_SESSION (session), NULL);
+
+  if (status_out != NULL)
+    *status_out = 0;
+  if (error_body != NULL)
+    *error_body = NULL;
+  message = message_new (method, url, error);
+  if (message == NULL)
+    return NULL;
+  if (body != NULL)
+    soup_message_set_request_body_from_bytes (message, content_type, body);
+
+  response = tanba_http_send (session, message, max_size, error_body, cancellable, error);
+  if (status_out != NULL)
+    *status_out = soup_message_get_status (message);
+  return response;
+}
+
 GBytes *
 tanba_http_post (SoupSession   *session,
                  const char    *url,
@@ -542,27 +577,12 @@ tanba_http_post (SoupSession   *session,
                  GCancellable  *cancellable,
                  GError       **error)
 {
-  g_autoptr(SoupMessage) message = NULL;
   g_autoptr(GBytes) empty = NULL;
-  GBytes *response;
 
-  g_return_val_if_fail (SOUP_IS_SESSION (session), NULL);
-
-  if (status_out != NULL)
-    *status_out = 0;
-  if (error_body != NULL)
-    *error_body = NULL;
-  message = message_new ("POST", url, error);
-  if (message == NULL)
-    return NULL;
   if (body == NULL)
     body = empty = g_bytes_new_static ("", 0);
-  soup_message_set_request_body_from_bytes (message, content_type, body);
-
-  response = tanba_http_send (session, message, max_size, error_body, cancellable, error);
-  if (status_out != NULL)
-    *status_out = soup_message_get_status (message);
-  return response;
+  return request (session, "POST", url, content_type, body, max_size, status_out, error_body,
+                  cancellable, error);
 }
 
 GBytes *
@@ -574,21 +594,6 @@ tanba_http_get (SoupSession   *session,
                 GCancellable  *cancellable,
                 GError       **error)
 {
-  g_autoptr(SoupMessage) message = NULL;
-  GBytes *response;
-
-  g_return_val_if_fail (SOUP_IS_SESSION (session), NULL);
-
-  if (status_out != NULL)
-    *status_out = 0;
-  if (error_body != NULL)
-    *error_body = NULL;
-  message = message_new ("GET", url, error);
-  if (message == NULL)
-    return NULL;
-
-  response = tanba_http_send (session, message, max_size, error_body, cancellable, error);
-  if (status_out != NULL)
-    *status_out = soup_message_get_status (message);
-  return response;
+  return request (session, "GET", url, NULL, NULL, max_size, status_out, error_body,
+                  cancellable, error);
 }
