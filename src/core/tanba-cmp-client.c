@@ -856,6 +856,62 @@ run_enrollment (TanbaCmpClient  *self,
   return certificate;
 }
 
+/* ir (no @old_certificate: a new subject @user_id with @profile) or kur
+ * (@old_certificate renewed) for @new_key, confirmed after @accept. */
+static X509 *
+request_certificate (TanbaCmpClient     *self,
+                     EVP_PKEY           *new_key,
+                     guint               term_days,
+                     X509               *old_certificate,
+                     TanbaCertProfile    profile,
+                     const char         *user_id,
+                     TanbaCmpAcceptFunc  accept,
+                     gpointer            accept_data,
+                     GCancellable       *cancellable,
+                     GError            **error)
+{
+  OSSL_CMP_CTX *ctx = NULL;
+  Exchange x;
+  X509 *certificate = NULL;
+  gboolean ok;
+
+  if (!exchange_init (&x, self, cancellable, error))
+    goto out;
+  x.accept = accept;
+  x.accept_data = accept_data;
+  ctx = context_new (self, &x, error);
+  if (ctx == NULL)
+    goto out;
+
+  if (old_certificate != NULL)
+    ok = OSSL_CMP_CTX_set1_oldCert (ctx, old_certificate);
+  else
+    {
+      X509_NAME *subject = X509_NAME_new ();
+
+      ok = X509_NAME_add_entry_by_txt (subject, "CN", MBSTRING_UTF8,
+                                       (const unsigned char *) user_id, -1, -1, 0)
+           && OSSL_CMP_CTX_set1_subjectName (ctx, subject)
+           && OSSL_CMP_CTX_set0_reqExtensions (ctx, profile_extensions (profile));
+      X509_NAME_free (subject);
+    }
+  if (!ok || !set_new_key (ctx, new_key, term_days))
+    {
+      g_autofree char *errors = openssl_errors (NULL);
+
+      g_set_error (error, TANBA_CMP_ERROR, TANBA_CMP_ERROR_FAILED,
+                   _("The certificate request could not be prepared: %s."), errors);
+      goto out;
+    }
+
+  certificate = run_enrollment (self, &x, ctx, old_certificate != NULL, error);
+
+out:
+  OSSL_CMP_CTX_free (ctx);
+  exchange_clear (&x);
+  return certificate;
+}
+
 X509 *
 tanba_cmp_client_enroll (TanbaCmpClient     *self,
                          EVP_PKEY           *new_key,
@@ -867,47 +923,13 @@ tanba_cmp_client_enroll (TanbaCmpClient     *self,
                          GCancellable       *cancellable,
                          GError            **error)
 {
-  OSSL_CMP_CTX *ctx = NULL;
-  X509_NAME *subject = NULL;
-  Exchange x;
-  X509 *certificate = NULL;
-  gboolean ok;
-
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (new_key != NULL, NULL);
   g_return_val_if_fail (user_id != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!exchange_init (&x, self, cancellable, error))
-    goto out;
-  x.accept = accept;
-  x.accept_data = accept_data;
-  ctx = context_new (self, &x, error);
-  if (ctx == NULL)
-    goto out;
-
-  subject = X509_NAME_new ();
-  ok = X509_NAME_add_entry_by_txt (subject, "CN", MBSTRING_UTF8,
-                                   (const unsigned char *) user_id, -1, -1, 0)
-       && OSSL_CMP_CTX_set1_subjectName (ctx, subject)
-       && OSSL_CMP_CTX_set0_reqExtensions (ctx, profile_extensions (profile))
-       && set_new_key (ctx, new_key, term_days);
-  X509_NAME_free (subject);
-  if (!ok)
-    {
-      g_autofree char *errors = openssl_errors (NULL);
-
-      g_set_error (error, TANBA_CMP_ERROR, TANBA_CMP_ERROR_FAILED,
-                   _("The certificate request could not be prepared: %s."), errors);
-      goto out;
-    }
-
-  certificate = run_enrollment (self, &x, ctx, FALSE, error);
-
-out:
-  OSSL_CMP_CTX_free (ctx);
-  exchange_clear (&x);
-  return certificate;
+  return request_certificate (self, new_key, term_days, NULL, profile, user_id, accept, accept_data,
+                              cancellable, error);
 }
 
 X509 *
@@ -920,39 +942,13 @@ tanba_cmp_client_renew (TanbaCmpClient     *self,
                         GCancellable       *cancellable,
                         GError            **error)
 {
-  OSSL_CMP_CTX *ctx = NULL;
-  Exchange x;
-  X509 *certificate = NULL;
-
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (old_certificate != NULL, NULL);
   g_return_val_if_fail (new_key != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!exchange_init (&x, self, cancellable, error))
-    goto out;
-  x.accept = accept;
-  x.accept_data = accept_data;
-  ctx = context_new (self, &x, error);
-  if (ctx == NULL)
-    goto out;
-
-  if (!OSSL_CMP_CTX_set1_oldCert (ctx, old_certificate)
-      || !set_new_key (ctx, new_key, term_days))
-    {
-      g_autofree char *errors = openssl_errors (NULL);
-
-      g_set_error (error, TANBA_CMP_ERROR, TANBA_CMP_ERROR_FAILED,
-                   _("The certificate request could not be prepared: %s."), errors);
-      goto out;
-    }
-
-  certificate = run_enrollment (self, &x, ctx, TRUE, error);
-
-out:
-  OSSL_CMP_CTX_free (ctx);
-  exchange_clear (&x);
-  return certificate;
+  return request_certificate (self, new_key, term_days, old_certificate, TANBA_CERT_PROFILE_SIGNING, NULL, accept, accept_data,
+                              cancellable, error);
 }
 
 gboolean
