@@ -21,8 +21,8 @@
 #include "tanba-test-token.h"
 
 #define NEW_PIN   "Kt7m2q9w"
-#define N_TOKENS  48
-#define N_USERS   48
+#define N_TOKENS  54
+#define N_USERS   54
 
 static TanbaTestSoftHsm *hsm;
 static TanbaTestDemo *demo;
@@ -615,6 +615,65 @@ static void
 test_fault_corrupt_mac (void)
 {
   check_fault_then_continue ("{\"faults\": [{\"kind\": \"corrupt\", \"message\": \"ir\", \"skip\": 1}]}", TRUE);
+}
+
+/* The bank's registration request: answered 500, or its nonce expired twice
+ * in a row (Tanba asks for a new nonce once). */
+static void
+test_fault_500_bank (void)
+{
+  check_fault_then_continue ("{\"faults\": [{\"kind\": \"http-500\", \"message\": \"bank-registration\"}]}", FALSE);
+}
+
+static void
+test_fault_nonce_expired_twice (void)
+{
+  check_fault_then_continue ("{\"faults\": [{\"kind\": \"nonce-expired\", \"message\": \"bank-registration\", "
+                             "\"count\": 2}]}", FALSE);
+}
+
+/* The server's fault counters (cumulative): faults injected, and requests
+ * of @message type seen. */
+static void
+fault_counters (const char *message,
+                gint64     *injected,
+                gint64     *requests)
+{
+  g_autofree char *url = g_strconcat (server->url, "test/faults", NULL);
+  const char *get[] = { "curl", "-sS", "-f", url, NULL };
+  g_autofree char *state = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *answer;
+
+  g_assert_cmpint (tanba_test_run (get, NULL, &state, NULL), ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, state, -1, NULL));
+  answer = json_node_get_object (json_parser_get_root (parser));
+  *injected = json_object_get_int_member (answer, "injected");
+  *requests = json_object_get_int_member_with_default (json_object_get_object_member (answer, "requests"),
+                                                       message, 0);
+}
+
+/* A nonce that expires once is retried with a new one: no --continue needed. */
+static void
+test_fault_nonce_expired_once (void)
+{
+  guint t = take_token ();
+  TanbaTestDemoUser *u = take_user ();
+  g_autoptr(GPtrArray) args = register_args (u, t, FALSE, "--algorithm", "p256", NULL);
+  g_auto(CliResult) r = { 0 };
+  g_autoptr(JsonObject) done = NULL;
+  gint64 injected_before, injected_after, requests_before, requests_after;
+
+  fault_counters ("bank-registration", &injected_before, &requests_before);
+  post_faults ("{\"faults\": [{\"kind\": \"nonce-expired\", \"message\": \"bank-registration\"}]}");
+  run_register (&r, t, u, FALSE, NULL, args);
+  fault_counters ("bank-registration", &injected_after, &requests_after);
+  post_faults ("{\"faults\": []}");
+  g_assert_cmpint (r.status, ==, 0);
+  done = done_event (r.out);
+  assert_registered (t, u, done, "EC");
+  g_assert_cmpint (injected_after - injected_before, ==, 1);
+  g_assert_cmpint (requests_after - requests_before, ==, 2);
 }
 
 /* The process killed (SIGKILL) when a step starts, or the token pulled out
@@ -1261,6 +1320,9 @@ main (int    argc,
   g_test_add_func ("/registration/fault/500-ir-authentication", test_fault_500_ir_authentication);
   g_test_add_func ("/registration/fault/drop-certconf-authentication", test_fault_drop_certconf_authentication);
   g_test_add_func ("/registration/fault/corrupt-ir-mac", test_fault_corrupt_mac);
+  g_test_add_func ("/registration/fault/500-bank", test_fault_500_bank);
+  g_test_add_func ("/registration/fault/nonce-expired-once", test_fault_nonce_expired_once);
+  g_test_add_func ("/registration/fault/nonce-expired-twice", test_fault_nonce_expired_twice);
   for (guint i = 0; i < G_N_ELEMENTS (kills); i++)
     {
       g_autofree char *path = g_strdup_printf ("/registration/killed/%s", kills[i].step);

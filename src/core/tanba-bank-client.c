@@ -292,19 +292,19 @@ add_base64 (JsonBuilder *builder,
   json_builder_add_string_value (builder, text);
 }
 
-TanbaBankRegistration *
-tanba_bank_client_register (TanbaBankClient *self,
-                            X509            *signing_certificate,
-                            EVP_PKEY        *signing_key,
-                            X509            *authentication_certificate,
-                            GCancellable    *cancellable,
-                            GError         **error)
+/* One attempt: a nonce, the signature over it, the registration. */
+static TanbaBankRegistration *
+register_once (TanbaBankClient *self,
+               X509            *signing_certificate,
+               EVP_PKEY        *signing_key,
+               GBytes          *signing_der,
+               GBytes          *authentication_der,
+               GCancellable    *cancellable,
+               GError         **error)
 {
   g_autoptr(JsonObject) nonce_answer = NULL;
   g_autoptr(JsonObject) answer = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
-  g_autoptr(GBytes) signing_der = NULL;
-  g_autoptr(GBytes) authentication_der = NULL;
   g_autoptr(GBytes) content = NULL;
   g_autoptr(GBytes) signature = NULL;
   g_autofree guchar *nonce = NULL;
@@ -313,21 +313,6 @@ tanba_bank_client_register (TanbaBankClient *self,
   const char *nonce_text;
   GByteArray *signed_bytes;
   gsize nonce_length = 0;
-
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (signing_certificate != NULL, NULL);
-  g_return_val_if_fail (signing_key != NULL, NULL);
-  g_return_val_if_fail (authentication_certificate != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  signing_der = certificate_der (signing_certificate);
-  authentication_der = certificate_der (authentication_certificate);
-  if (signing_der == NULL || authentication_der == NULL)
-    {
-      g_set_error_literal (error, TANBA_BANK_ERROR, TANBA_BANK_ERROR_FAILED,
-                           _("A certificate on the token cannot be encoded; it is damaged."));
-      return NULL;
-    }
 
   /* 1. a nonce */
   nonce_answer = post_json (self, "bank/registration/nonce", NULL, cancellable, error);
@@ -397,6 +382,50 @@ tanba_bank_client_register (TanbaBankClient *self,
       return NULL;
     }
   return g_steal_pointer (&result);
+}
+
+TanbaBankRegistration *
+tanba_bank_client_register (TanbaBankClient *self,
+                            X509            *signing_certificate,
+                            EVP_PKEY        *signing_key,
+                            X509            *authentication_certificate,
+                            GCancellable    *cancellable,
+                            GError         **error)
+{
+  g_autoptr(GBytes) signing_der = NULL;
+  g_autoptr(GBytes) authentication_der = NULL;
+  TanbaBankRegistration *result;
+  GError *local_error = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (signing_certificate != NULL, NULL);
+  g_return_val_if_fail (signing_key != NULL, NULL);
+  g_return_val_if_fail (authentication_certificate != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  signing_der = certificate_der (signing_certificate);
+  authentication_der = certificate_der (authentication_certificate);
+  if (signing_der == NULL || authentication_der == NULL)
+    {
+      g_set_error_literal (error, TANBA_BANK_ERROR, TANBA_BANK_ERROR_FAILED,
+                           _("A certificate on the token cannot be encoded; it is damaged."));
+      return NULL;
+    }
+
+  result = register_once (self, signing_certificate, signing_key, signing_der, authentication_der,
+                          cancellable, &local_error);
+  /* A nonce that expired between the two calls (a slow token, a slow
+   * network) is no reason to give up: once more with a new one. */
+  if (result == NULL && g_strcmp0 (tanba_bank_client_get_last_error_code (self), "nonce-invalid") == 0)
+    {
+      g_debug ("bank: the nonce expired; asking for a new one");
+      g_clear_error (&local_error);
+      result = register_once (self, signing_certificate, signing_key, signing_der,
+                              authentication_der, cancellable, &local_error);
+    }
+  if (local_error != NULL)
+    g_propagate_error (error, local_error);
+  return result;
 }
 
 /* ---- sign-in ------------------------------------------------------------------------ */

@@ -26,6 +26,7 @@ struct _TanbaServerBank
   TanbaServerCa    *ca;
   TanbaServerStore *store;
   gboolean          tls;
+  TanbaServerFaults *faults; /* test only, or NULL */
   GHashTable       *nonces; /* base64 nonce -> expiry (monotonic µs, boxed) */
 };
 
@@ -39,6 +40,13 @@ tanba_server_bank_new (TanbaServerCa    *ca,
   self->store = store;
   self->nonces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   return self;
+}
+
+void
+tanba_server_bank_set_faults (TanbaServerBank   *self,
+                              TanbaServerFaults *faults)
+{
+  self->faults = faults;
 }
 
 void
@@ -376,6 +384,24 @@ registration_cb (SoupServer        *server,
                     "nonce, signing_certificate, authentication_certificate and signature "
                     "are required (base64)");
       return;
+    }
+
+  if (self->faults != NULL)
+    {
+      guint seconds;
+
+      switch (tanba_server_faults_take (self->faults, "bank-registration", &seconds))
+        {
+        case TANBA_FAULT_HTTP_500:
+          answer_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal",
+                        "Injected fault (test only)");
+          return;
+        case TANBA_FAULT_NONCE_EXPIRED:
+          g_hash_table_remove (self->nonces, nonce_text);
+          break;
+        default:
+          break;
+        }
     }
 
   /* a nonce serves once, whatever happens next */

@@ -9,6 +9,7 @@
 #include <libsoup/soup.h>
 
 #include "tanba-server-ca.h"
+#include "tanba-server-faults.h"
 #include "tanba-server-store.h"
 
 G_BEGIN_DECLS
@@ -19,6 +20,10 @@ typedef struct _TanbaServerBank TanbaServerBank;
 TanbaServerBank *tanba_server_bank_new          (TanbaServerCa    *ca,
                                                  TanbaServerStore *store);
 void             tanba_server_bank_free         (TanbaServerBank  *self);
+
+/* Test faults for the registration request (NULL: none); borrowed. */
+void             tanba_server_bank_set_faults   (TanbaServerBank   *self,
+                                                 TanbaServerFaults *faults);
 
 /* Adds /bank/... handlers. With @tls, TLS client certificates are
  * requested (not required) on every connection. */

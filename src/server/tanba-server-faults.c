@@ -34,6 +34,7 @@ static const char *kind_names[] = {
   [TANBA_FAULT_HTTP_500] = "http-500",
   [TANBA_FAULT_STALL] = "stall",
   [TANBA_FAULT_CORRUPT] = "corrupt",
+  [TANBA_FAULT_NONCE_EXPIRED] = "nonce-expired",
 };
 
 static void
@@ -140,7 +141,7 @@ tanba_server_faults_set (TanbaServerFaults  *self,
       if (fault->kind == TANBA_FAULT_NONE)
         {
           g_set_error (error, TANBA_SERVER_ERROR, TANBA_SERVER_ERROR_INVALID,
-                       "Unknown fault kind \"%s\" (drop, http-500, stall, corrupt)",
+                       "Unknown fault kind \"%s\" (drop, http-500, stall, corrupt, nonce-expired)",
                        kind != NULL ? kind : "");
           return FALSE;
         }

@@ -5,8 +5,9 @@
  * environment variable TANBA_REFSERVER_FAULTS at start and through
  * POST /test/faults (loopback clients only), both with this JSON:
  *
- *   {"faults": [{"kind": "drop" | "http-500" | "stall" | "corrupt",
- *                "message": "ir" | "certConf" | "kur" | "rr" | "genm" | "any",
+ *   {"faults": [{"kind": "drop" | "http-500" | "stall" | "corrupt" | "nonce-expired",
+ *                "message": "ir" | "certConf" | "kur" | "rr" | "genm" |
+ *                           "bank-registration" | "any",
  *                "skip": 0, "count": 1, "seconds": 5}, ...]}
  *
  * A POST replaces the whole list ({"faults": []} clears it). Each fault
@@ -19,6 +20,9 @@
  *   http-500  answer 500 without processing the request
  *   stall     process, then hold the answer for "seconds" (default 5)
  *   corrupt   process, then answer with bytes of the DER flipped
+ *   nonce-expired  (bank-registration only) the request's nonce has expired
+ * The bank's registration request ("bank-registration") takes http-500 and
+ * nonce-expired; the other kinds apply to CMP requests only.
  * GET /test/faults returns {"faults": [...remaining...], "requests": {"ir": N,
  * ...}, "injected": N}. */
 #pragma once
@@ -34,6 +38,7 @@ typedef enum
   TANBA_FAULT_HTTP_500,
   TANBA_FAULT_STALL,
   TANBA_FAULT_CORRUPT,
+  TANBA_FAULT_NONCE_EXPIRED,
 } TanbaFaultKind;
 
 typedef struct _TanbaServerFaults TanbaServerFaults;

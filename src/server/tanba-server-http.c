@@ -326,6 +326,7 @@ tanba_server_http_new (const char  *data_dir,
           g_prefix_error (error, "TANBA_REFSERVER_FAULTS: ");
           return NULL;
         }
+      tanba_server_bank_set_faults (self->bank, self->faults);
     }
 
   return g_steal_pointer (&self);
