@@ -170,3 +170,10 @@ tanba_test_pkcs11_tool_objects (TanbaTestSoftHsm *hsm,
   g_assert_cmpint (tanba_test_run_env (argv, pin != NULL ? env : NULL, NULL, &out, NULL), ==, 0);
   return out;
 }
+
+void
+tanba_test_cli_result_clear (CliResult *result)
+{
+  g_free (result->out);
+  g_free (result->err);
+}

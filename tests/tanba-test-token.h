@@ -42,6 +42,16 @@ int               tanba_test_run_env       (const char *const *argv,
                                             char             **standard_output,
                                             char             **standard_error);
 
+/* A program's exit status and output, for g_auto(). */
+typedef struct
+{
+  int   status;
+  char *out;
+  char *err;
+} CliResult;
+
+void              tanba_test_cli_result_clear         (CliResult *result);
+
 /* OpenSC's pkcs11-tool, the independent checker: logs in to the token in
  * @slot_id as user or administrator with @pin (given through its environment)
  * and returns its exit status; 0 means the PIN was accepted. */
@@ -55,5 +65,6 @@ char             *tanba_test_pkcs11_tool_objects (TanbaTestSoftHsm *hsm,
                                                   const char       *pin);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TanbaTestSoftHsm, tanba_test_softhsm_free)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliResult, tanba_test_cli_result_clear)
 
 G_END_DECLS

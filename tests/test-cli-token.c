@@ -19,21 +19,6 @@ enum { TOKEN_READ, TOKEN_KEYGEN, TOKEN_PIN, TOKEN_UNBLOCK, TOKEN_FORMAT, TOKEN_U
 
 #define NEW_USER_PIN "Kt7m2q9w"
 
-typedef struct
-{
-  int   status;
-  char *out;
-  char *err;
-} CliResult;
-
-static void
-cli_result_clear (CliResult *result)
-{
-  g_free (result->out);
-  g_free (result->err);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliResult, cli_result_clear)
-
 /* Runs tanba-cli on token @index (-1: none chosen) with debug logging on. */
 static void
 run_cli (CliResult   *result,
@@ -202,14 +187,14 @@ test_keygen (void)
   g_assert_nonnull (strstr (keys.out, "\"algorithm\":\"p256\""));
 
   /* Wrong PIN: exit 4, and the message reports the token's flags. */
-  cli_result_clear (&result);
+  tanba_test_cli_result_clear (&result);
   run_cli (&result, TOKEN_KEYGEN, NULL, "00000000\n", "token", "keygen", "--label", "x", NULL);
   g_assert_cmpint (result.status, ==, 4);
   g_assert_nonnull (strstr (result.err, "PIN is wrong"));
   assert_no_secret (&result, "00000000");
 
   /* A bad algorithm is a usage error. */
-  cli_result_clear (&result);
+  tanba_test_cli_result_clear (&result);
   run_cli (&result, TOKEN_KEYGEN, NULL, NULL, "token", "keygen", "--algorithm", "dsa", "--label", "x", NULL);
   g_assert_cmpint (result.status, ==, 2);
 }
@@ -226,7 +211,7 @@ test_pin_change (void)
   g_assert_nonnull (strstr (result.err, "“123”"));
   g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, slot, FALSE, TANBA_FACTORY_USER_PIN), ==, 0);
 
-  cli_result_clear (&result);
+  tanba_test_cli_result_clear (&result);
   run_cli (&result, TOKEN_PIN, NULL, TANBA_FACTORY_USER_PIN "\n" NEW_USER_PIN "\n", "pin", "change", "--role", "user", NULL);
   g_assert_cmpint (result.status, ==, 0);
   assert_no_secret (&result, TANBA_FACTORY_USER_PIN);
@@ -235,18 +220,18 @@ test_pin_change (void)
   g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, slot, FALSE, TANBA_FACTORY_USER_PIN), !=, 0);
 
   /* The administrator PIN has only the token's own limits. */
-  cli_result_clear (&result);
+  tanba_test_cli_result_clear (&result);
   run_cli (&result, TOKEN_PIN, NULL, TANBA_FACTORY_ADMIN_PIN "\n11223344\n", "pin", "change", "--role", "admin", NULL);
   g_assert_cmpint (result.status, ==, 0);
   g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, slot, TRUE, "11223344"), ==, 0);
 
   /* Missing input: a clear message, not a hang. */
-  cli_result_clear (&result);
+  tanba_test_cli_result_clear (&result);
   run_cli (&result, TOKEN_PIN, NULL, NEW_USER_PIN "\n", "pin", "change", NULL);
   g_assert_cmpint (result.status, ==, 1);
   g_assert_nonnull (strstr (result.err, "missing"));
 
-  cli_result_clear (&result);
+  tanba_test_cli_result_clear (&result);
   run_cli (&result, TOKEN_PIN, NULL, NULL, "pin", "change", "--role", "boss", NULL);
   g_assert_cmpint (result.status, ==, 2);
 }
@@ -261,7 +246,7 @@ test_pin_unblock (void)
   g_assert_cmpint (result.status, ==, 4);
   g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, slot, FALSE, TANBA_FACTORY_USER_PIN), ==, 0);
 
-  cli_result_clear (&result);
+  tanba_test_cli_result_clear (&result);
   run_cli (&result, TOKEN_UNBLOCK, NULL, TANBA_FACTORY_ADMIN_PIN "\n" NEW_USER_PIN "\n", "pin", "unblock", NULL);
   g_assert_cmpint (result.status, ==, 0);
   g_assert_nonnull (strstr (result.out, "PIN unblocked"));
@@ -281,7 +266,7 @@ test_format (void)
            "token", "format", "--label", "bad label", NULL);
   g_assert_cmpint (result.status, ==, 6);
 
-  cli_result_clear (&result);
+  tanba_test_cli_result_clear (&result);
   run_cli (&result, TOKEN_FORMAT, NULL, TANBA_FACTORY_ADMIN_PIN "\n" NEW_USER_PIN "\n",
            "token", "format", "--label", "Accounting", NULL);
   g_assert_cmpint (result.status, ==, 0);
@@ -292,13 +277,13 @@ test_format (void)
   g_assert_cmpstr (info->label, ==, "Accounting");
   g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, info->slot_id, FALSE, NEW_USER_PIN), ==, 0);
 
-  cli_result_clear (&result);
+  tanba_test_cli_result_clear (&result);
   run_cli (&result, TOKEN_FORMAT, NULL, NULL, "token", "rename", "Main_1", NULL);
   g_assert_cmpint (result.status, ==, 0);
-  cli_result_clear (&result);
+  tanba_test_cli_result_clear (&result);
   run_cli (&result, TOKEN_FORMAT, NULL, NULL, "token", "info", NULL);
   g_assert_nonnull (strstr (result.out, "Main_1"));
-  cli_result_clear (&result);
+  tanba_test_cli_result_clear (&result);
   run_cli (&result, TOKEN_FORMAT, NULL, NULL, "token", "rename", "Главный", NULL);
   g_assert_cmpint (result.status, ==, 6);
 }
@@ -321,7 +306,7 @@ test_format_unfinished (void)
   g_assert_cmpstr (info->label, ==, "");
   g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, info->slot_id, FALSE, TANBA_FACTORY_USER_PIN), ==, 0);
 
-  cli_result_clear (&result);
+  tanba_test_cli_result_clear (&result);
   run_cli (&result, TOKEN_UNFINISHED, NULL, NULL, "token", "info", "--json", NULL);
   g_assert_nonnull (strstr (result.out, "\"state\":\"unfinished\""));
 }
@@ -335,16 +320,16 @@ test_bad_module (void)
   g_assert_cmpint (result.status, ==, 7);
   g_assert_nonnull (strstr (result.err, "does not exist"));
 
-  cli_result_clear (&result);
+  tanba_test_cli_result_clear (&result);
   run_cli (&result, -1, "/usr/lib/x86_64-linux-gnu/libz.so.1", NULL, "token", "list", NULL);
   g_assert_cmpint (result.status, ==, 7);
   g_assert_nonnull (strstr (result.err, "not a PKCS#11 module"));
 
-  cli_result_clear (&result);
+  tanba_test_cli_result_clear (&result);
   run_cli (&result, -1, NULL, NULL, "token", "info", NULL);
   g_assert_cmpint (result.status, ==, 3);
 
-  cli_result_clear (&result);
+  tanba_test_cli_result_clear (&result);
   run_cli (&result, -1, NULL, NULL, "frobnicate", NULL);
   g_assert_cmpint (result.status, ==, 2);
 }

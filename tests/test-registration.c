@@ -35,21 +35,6 @@ static guint next_user_index = 3;   /* 0..2 are the special demo users */
 /* Every secret a test used: none may appear in any output or file. */
 static GPtrArray *secrets;
 
-typedef struct
-{
-  int   status;
-  char *out;
-  char *err;
-} CliResult;
-
-static void
-cli_result_clear (CliResult *result)
-{
-  g_free (result->out);
-  g_free (result->err);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliResult, cli_result_clear)
-
 static guint
 take_token (void)
 {

@@ -24,21 +24,6 @@ static char *work_dir;
 static char *state_dir;
 static GPtrArray *secrets;
 
-typedef struct
-{
-  int   status;
-  char *out;
-  char *err;
-} CliResult;
-
-static void
-cli_result_clear (CliResult *result)
-{
-  g_free (result->out);
-  g_free (result->err);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliResult, cli_result_clear)
-
 static TanbaTestDemoUser *
 user (guint index)
 {
