@@ -43,9 +43,7 @@ set_message (TanbaControlPanelNameDialog *self,
              const char                  *message,
              gboolean                     is_error)
 {
-  g_free (self->message);
-  self->message = g_strdup (message);
-  tanba_gui_show_message (self->message_label, message, is_error);
+  tanba_control_panel_dialog_set_message (&self->message, self->message_label, message, is_error);
 }
 
 /* Checks the name; says what is wrong, and returns whether it is valid. */
@@ -199,9 +197,7 @@ tanba_control_panel_name_dialog_set_busy (TanbaControlPanelNameDialog *self,
   g_return_if_fail (TANBA_IS_CONTROL_PANEL_NAME_DIALOG (self));
 
   self->busy = busy;
-  gtk_widget_set_visible (self->spinner, busy);
-  gtk_spinner_set_spinning (GTK_SPINNER (self->spinner), busy);
-  gtk_widget_set_sensitive (self->ok_button, !busy);
+  tanba_control_panel_dialog_set_busy (self->spinner, self->ok_button, busy);
   if (busy)
     set_message (self, _("Saving the name…"), FALSE);
 }

@@ -160,29 +160,31 @@ operation_thread (GTask        *task,
     g_task_return_error (task, error);
 }
 
+/* Runs @operation on @token in a worker; @pin and @new_pin are copied into the
+ * task data and wiped when it is freed. */
 static void
-run_operation (OperationData       *data,
+run_operation (Operation            operation,
+               TanbaToken          *token,
+               TanbaRole            role,
+               const char          *pin,
+               const char          *new_pin,
+               const char          *name,
                GCancellable        *cancellable,
                GAsyncReadyCallback  callback,
                gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, run_operation);
-  g_task_set_task_data (task, data, (GDestroyNotify) operation_data_free);
-  g_task_run_in_thread (task, operation_thread);
-}
-
-static OperationData *
-operation_data_new (Operation   operation,
-                    TanbaToken *token)
-{
   OperationData *data = g_new0 (OperationData, 1);
 
   data->operation = operation;
   data->token = tanba_token_ref (token);
-  data->role = TANBA_ROLE_NONE;
-  return data;
+  data->role = role;
+  data->pin = tanba_control_panel_secret_dup (pin);
+  data->new_pin = tanba_control_panel_secret_dup (new_pin);
+  data->name = g_strdup (name);
+  g_task_set_source_tag (task, run_operation);
+  g_task_set_task_data (task, data, (GDestroyNotify) operation_data_free);
+  g_task_run_in_thread (task, operation_thread);
 }
 
 /* ---- public API ------------------------------------------------------------ */
@@ -222,16 +224,11 @@ tanba_control_panel_login_async (TanbaToken          *token,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  OperationData *data;
-
   g_return_if_fail (token != NULL);
   g_return_if_fail (role == TANBA_ROLE_USER || role == TANBA_ROLE_ADMIN);
   g_return_if_fail (pin != NULL);
 
-  data = operation_data_new (OP_LOGIN, token);
-  data->role = role;
-  data->pin = tanba_control_panel_secret_dup (pin);
-  run_operation (data, cancellable, callback, user_data);
+  run_operation (OP_LOGIN, token, role, pin, NULL, NULL, cancellable, callback, user_data);
 }
 
 void
@@ -242,7 +239,7 @@ tanba_control_panel_logout_async (TanbaToken          *token,
 {
   g_return_if_fail (token != NULL);
 
-  run_operation (operation_data_new (OP_LOGOUT, token), cancellable, callback, user_data);
+  run_operation (OP_LOGOUT, token, TANBA_ROLE_NONE, NULL, NULL, NULL, cancellable, callback, user_data);
 }
 
 void
@@ -254,17 +251,11 @@ tanba_control_panel_change_pin_async (TanbaToken          *token,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
-  OperationData *data;
-
   g_return_if_fail (token != NULL);
   g_return_if_fail (role == TANBA_ROLE_USER || role == TANBA_ROLE_ADMIN);
   g_return_if_fail (old_pin != NULL && new_pin != NULL);
 
-  data = operation_data_new (OP_CHANGE_PIN, token);
-  data->role = role;
-  data->pin = tanba_control_panel_secret_dup (old_pin);
-  data->new_pin = tanba_control_panel_secret_dup (new_pin);
-  run_operation (data, cancellable, callback, user_data);
+  run_operation (OP_CHANGE_PIN, token, role, old_pin, new_pin, NULL, cancellable, callback, user_data);
 }
 
 void
@@ -275,15 +266,11 @@ tanba_control_panel_unblock_async (TanbaToken          *token,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  OperationData *data;
-
   g_return_if_fail (token != NULL);
   g_return_if_fail (admin_pin != NULL && new_user_pin != NULL);
 
-  data = operation_data_new (OP_UNBLOCK, token);
-  data->pin = tanba_control_panel_secret_dup (admin_pin);
-  data->new_pin = tanba_control_panel_secret_dup (new_user_pin);
-  run_operation (data, cancellable, callback, user_data);
+  run_operation (OP_UNBLOCK, token, TANBA_ROLE_NONE, admin_pin, new_user_pin, NULL,
+                 cancellable, callback, user_data);
 }
 
 void
@@ -293,14 +280,10 @@ tanba_control_panel_rename_async (TanbaToken          *token,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
-  OperationData *data;
-
   g_return_if_fail (token != NULL);
   g_return_if_fail (name != NULL);
 
-  data = operation_data_new (OP_RENAME, token);
-  data->name = g_strdup (name);
-  run_operation (data, cancellable, callback, user_data);
+  run_operation (OP_RENAME, token, TANBA_ROLE_NONE, NULL, NULL, name, cancellable, callback, user_data);
 }
 
 void
@@ -310,14 +293,10 @@ tanba_control_panel_format_async (TanbaToken          *token,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
-  OperationData *data;
-
   g_return_if_fail (token != NULL);
   g_return_if_fail (admin_pin != NULL);
 
-  data = operation_data_new (OP_FORMAT, token);
-  data->pin = tanba_control_panel_secret_dup (admin_pin);
-  run_operation (data, cancellable, callback, user_data);
+  run_operation (OP_FORMAT, token, TANBA_ROLE_NONE, admin_pin, NULL, NULL, cancellable, callback, user_data);
 }
 
 gboolean

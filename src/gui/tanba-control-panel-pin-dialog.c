@@ -50,9 +50,7 @@ set_message (TanbaControlPanelPinDialog *self,
              const char                 *message,
              gboolean                    is_error)
 {
-  g_free (self->message);
-  self->message = g_strdup (message);
-  tanba_gui_show_message (self->message_label, message, is_error);
+  tanba_control_panel_dialog_set_message (&self->message, self->message_label, message, is_error);
 }
 
 static void
@@ -287,9 +285,7 @@ tanba_control_panel_pin_dialog_set_busy (TanbaControlPanelPinDialog *self,
   g_return_if_fail (TANBA_IS_CONTROL_PANEL_PIN_DIALOG (self));
 
   self->busy = busy;
-  gtk_widget_set_visible (self->spinner, busy);
-  gtk_spinner_set_spinning (GTK_SPINNER (self->spinner), busy);
-  gtk_widget_set_sensitive (self->ok_button, !busy);
+  tanba_control_panel_dialog_set_busy (self->spinner, self->ok_button, busy);
   if (busy)
     set_message (self, self->mode == TANBA_CONTROL_PANEL_PIN_UNBLOCK_USER
                        ? _("Unblocking the user PIN…") : _("Changing the PIN…"), FALSE);

@@ -23,3 +23,15 @@ void tanba_control_panel_name_drop_down (GtkWidget *drop_down,
  * description). This moves the focus out and back each time @window
  * becomes active. */
 void tanba_control_panel_refocus_on_activate (GtkWindow *window);
+
+/* A dialog's message line: shows @message in @label (hidden when NULL), as
+ * an error or not, and keeps a copy in *@store. */
+void tanba_control_panel_dialog_set_message (char      **store,
+                                             GtkWidget  *label,
+                                             const char *message,
+                                             gboolean    is_error);
+
+/* A dialog at work: its spinner turns and its OK button waits. */
+void tanba_control_panel_dialog_set_busy (GtkWidget *spinner,
+                                          GtkWidget *ok_button,
+                                          gboolean   busy);

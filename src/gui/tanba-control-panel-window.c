@@ -102,6 +102,8 @@ G_DEFINE_FINAL_TYPE (TanbaControlPanelWindow, tanba_control_panel_window, ADW_TY
 
 static void refresh_state (TanbaControlPanelWindow *self);
 static void run_pending (TanbaControlPanelWindow *self);
+static void show_refusal (TanbaControlPanelWindow *self,
+                          const char              *reason);
 
 /* ---- words ----------------------------------------------------------------- */
 
@@ -633,32 +635,54 @@ check_idle (TanbaControlPanelWindow *self,
   return TRUE;
 }
 
+/* The start of an operation's callback: not busy any more. When the
+ * operation failed (and was not cancelled), says why: in the dialog it came
+ * from while that is open (nothing else opens while the panel is busy), else
+ * through @button; and after an operation with the PIN held (@with_pin),
+ * forgets a PIN the token refused or locked, and reads the token again for
+ * its new flags. Returns whether the operation succeeded. */
+static gboolean
+operation_succeeded (TanbaControlPanelWindow *self,
+                     GAsyncResult            *result,
+                     GtkWidget               *button,
+                     gboolean                 with_pin)
+{
+  g_autoptr(GError) error = NULL;
+
+  self->busy = FALSE;
+  if (tanba_control_panel_operation_finish (result, &error))
+    return TRUE;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return FALSE;
+  if (g_error_matches (error, TANBA_TOKEN_ERROR, TANBA_TOKEN_ERROR_REGISTRATION_UNFINISHED))
+    show_refusal (self, error->message);
+  else if (self->dialog != NULL && TANBA_IS_CONTROL_PANEL_PIN_DIALOG (self->dialog))
+    tanba_control_panel_pin_dialog_show_error (TANBA_CONTROL_PANEL_PIN_DIALOG (self->dialog), error->message);
+  else if (self->dialog != NULL && TANBA_IS_CONTROL_PANEL_NAME_DIALOG (self->dialog))
+    tanba_control_panel_name_dialog_show_error (TANBA_CONTROL_PANEL_NAME_DIALOG (self->dialog), error->message);
+  else
+    say (self, button, error->message, TRUE);
+  if (!with_pin)
+    return FALSE;
+  if (g_error_matches (error, TANBA_TOKEN_ERROR, TANBA_TOKEN_ERROR_PIN_INCORRECT)
+      || g_error_matches (error, TANBA_TOKEN_ERROR, TANBA_TOKEN_ERROR_PIN_LOCKED))
+    {
+      forget_pin (self);
+      update_login_state (self);
+    }
+  refresh_state (self);
+  return FALSE;
+}
+
 static void
 unblock_done_cb (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
   g_autoptr(TanbaControlPanelWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
 
-  self->busy = FALSE;
-  if (!tanba_control_panel_operation_finish (result, &error))
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      if (self->dialog != NULL && TANBA_IS_CONTROL_PANEL_PIN_DIALOG (self->dialog))
-        tanba_control_panel_pin_dialog_show_error (TANBA_CONTROL_PANEL_PIN_DIALOG (self->dialog), error->message);
-      else
-        say (self, self->unblock_button, error->message, TRUE);
-      if (g_error_matches (error, TANBA_TOKEN_ERROR, TANBA_TOKEN_ERROR_PIN_INCORRECT)
-          || g_error_matches (error, TANBA_TOKEN_ERROR, TANBA_TOKEN_ERROR_PIN_LOCKED))
-        {
-          forget_pin (self);
-          update_login_state (self);
-        }
-      refresh_state (self);
-      return;
-    }
+  if (!operation_succeeded (self, result, self->unblock_button, TRUE))
+    return;
   close_dialog (self);
   say (self, self->unblock_button,
        _("PIN unblocked. The user can log in with the new user PIN now."), FALSE);
@@ -671,25 +695,10 @@ change_done_cb (GObject      *source,
                 gpointer      user_data)
 {
   g_autoptr(TanbaControlPanelWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
 
-  self->busy = FALSE;
-  if (!tanba_control_panel_operation_finish (result, &error))
+  if (!operation_succeeded (self, result, self->change_button, TRUE))
     {
       g_clear_pointer (&self->pending_pin, tanba_control_panel_secret_free);
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      if (self->dialog != NULL && TANBA_IS_CONTROL_PANEL_PIN_DIALOG (self->dialog))
-        tanba_control_panel_pin_dialog_show_error (TANBA_CONTROL_PANEL_PIN_DIALOG (self->dialog), error->message);
-      else
-        say (self, self->change_button, error->message, TRUE);
-      if (g_error_matches (error, TANBA_TOKEN_ERROR, TANBA_TOKEN_ERROR_PIN_INCORRECT)
-          || g_error_matches (error, TANBA_TOKEN_ERROR, TANBA_TOKEN_ERROR_PIN_LOCKED))
-        {
-          forget_pin (self);
-          update_login_state (self);
-        }
-      refresh_state (self);
       return;
     }
   /* The new PIN is the one that logs this role in from now on. */
@@ -752,19 +761,9 @@ rename_done_cb (GObject      *source,
                 gpointer      user_data)
 {
   g_autoptr(TanbaControlPanelWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
 
-  self->busy = FALSE;
-  if (!tanba_control_panel_operation_finish (result, &error))
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      if (self->dialog != NULL && TANBA_IS_CONTROL_PANEL_NAME_DIALOG (self->dialog))
-        tanba_control_panel_name_dialog_show_error (TANBA_CONTROL_PANEL_NAME_DIALOG (self->dialog), error->message);
-      else
-        say (self, self->rename_button, error->message, TRUE);
-      return;
-    }
+  if (!operation_succeeded (self, result, self->rename_button, FALSE))
+    return;
   close_dialog (self);
   say (self, self->rename_button, _("The token name was saved."), FALSE);
   refresh_state (self);
@@ -842,26 +841,9 @@ format_done_cb (GObject      *source,
                 gpointer      user_data)
 {
   g_autoptr(TanbaControlPanelWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
 
-  self->busy = FALSE;
-  if (!tanba_control_panel_operation_finish (result, &error))
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      if (g_error_matches (error, TANBA_TOKEN_ERROR, TANBA_TOKEN_ERROR_REGISTRATION_UNFINISHED))
-        show_refusal (self, error->message);
-      else
-        say (self, self->format_button, error->message, TRUE);
-      if (g_error_matches (error, TANBA_TOKEN_ERROR, TANBA_TOKEN_ERROR_PIN_INCORRECT)
-          || g_error_matches (error, TANBA_TOKEN_ERROR, TANBA_TOKEN_ERROR_PIN_LOCKED))
-        {
-          forget_pin (self);
-          update_login_state (self);
-        }
-      refresh_state (self);
-      return;
-    }
+  if (!operation_succeeded (self, result, self->format_button, TRUE))
+    return;
   /* Formatting closes every session: nobody is logged in now. */
   forget_pin (self);
   update_login_state (self);

@@ -2,19 +2,16 @@
 /* tanba-sign-window.c: "Sign a document…". */
 #include "config.h"
 
-#include <string.h>
-
 #include <openssl/bn.h>
 
 #include "tanba-i18n.h"
 #include "tanba-cms.h"
-#include "tanba-control-panel-private.h"
 #include "tanba-gui-util.h"
-#include "tanba-settings.h"
 #include "tanba-sign-window.h"
 #include "tanba-x509.h"
 #include "tanba-signin-profile.h"
 #include "tanba-token-error.h"
+#include "tanba-token-password.h"
 #include "tanba-token.h"
 
 struct _TanbaSignWindow
@@ -23,38 +20,14 @@ struct _TanbaSignWindow
 
   GtkWidget *close_button;
   GtkWidget *sign_button;
-  GtkWidget *content;
-  GtkWidget *heading_label;
-  GtkWidget *intro_label;
   GtkWidget *file_button;
   GtkWidget *file_label;
-  GtkWidget *profile_label;
-  GtkWidget *profile_dropdown;
-  GtkWidget *profile_hint;
-  GtkWidget *password_label;
-  GtkWidget *password_entry;
-  GtkWidget *spinner;
-  GtkWidget *message_label;
 
-  TanbaModule       *module;
-  char              *module_error;
-  TanbaTokenMonitor *monitor;
+  TanbaTokenPassword tp; /* the profile chooser, password, message (and their widgets) */
   char              *trust_anchor;
   char              *file;
 
-  GtkStringList *names;
-  GPtrArray     *profiles;
-  char          *wanted;
-  gboolean       scanned;
-  guint          scan_serial;
-  guint          scan_idle;
-  gboolean       updating;
-
   GtkFileChooserNative *chooser;
-  GCancellable *cancellable;
-  gboolean      busy;
-  char         *message;
-  GtkWidget    *spoken;
 };
 
 G_DEFINE_FINAL_TYPE (TanbaSignWindow, tanba_sign_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -134,8 +107,7 @@ tanba_sign_document (TanbaModule  *module,
                            _("The token holds no signing certificate. Renew the certificates in the control panel, or register the token again."));
       return NULL;
     }
-  anchor = trust_anchor != NULL && trust_anchor[0] != '\0' ? g_strdup (trust_anchor)
-                                                           : tanba_settings_dup_string ("trust-anchor");
+  anchor = tanba_signin_resolve_trust_anchor (trust_anchor);
   if (anchor != NULL)
     {
       STACK_OF (X509) *anchors = tanba_cms_read_certificates (anchor, NULL);
@@ -183,70 +155,18 @@ tanba_sign_document (TanbaModule  *module,
 /* ---- state ----------------------------------------------------------------- */
 
 static void
-speak (TanbaSignWindow *self,
-       const char      *message)
-{
-  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
-
-  if (focus != NULL && gtk_widget_is_ancestor (focus, self->password_entry))
-    focus = self->password_entry;
-  else if (focus == NULL || !gtk_widget_is_ancestor (focus, GTK_WIDGET (self)))
-    focus = self->sign_button;
-  if (self->spoken != NULL && self->spoken != focus)
-    tanba_gui_set_description (self->spoken, NULL);
-  self->spoken = focus;
-  tanba_gui_speak (focus, message);
-}
-
-static void
-show_message (TanbaSignWindow *self,
-              const char      *message,
-              gboolean         error)
-{
-  g_free (self->message);
-  self->message = g_strdup (message);
-  tanba_gui_show_message (self->message_label, message, error);
-  if (message != NULL)
-    speak (self, message);
-}
-
-static TanbaSigninProfile *
-selected_profile (TanbaSignWindow *self)
-{
-  guint index = gtk_drop_down_get_selected (GTK_DROP_DOWN (self->profile_dropdown));
-
-  if (self->profiles == NULL || index == GTK_INVALID_LIST_POSITION || index >= self->profiles->len)
-    return NULL;
-  return g_ptr_array_index (self->profiles, index);
-}
-
-static void
 update_sensitivity (TanbaSignWindow *self)
 {
-  const char *password = gtk_editable_get_text (GTK_EDITABLE (self->password_entry));
+  gboolean ready = tanba_token_password_update_sensitivity (&self->tp);
 
-  gtk_widget_set_sensitive (self->sign_button, !self->busy && self->file != NULL
-                            && selected_profile (self) != NULL && password != NULL && password[0] != '\0');
-  gtk_widget_set_sensitive (self->file_button, !self->busy);
-  gtk_widget_set_sensitive (self->profile_dropdown, !self->busy);
-  gtk_editable_set_editable (GTK_EDITABLE (self->password_entry), !self->busy);
-  gtk_widget_set_visible (self->spinner, self->busy);
-  gtk_spinner_set_spinning (GTK_SPINNER (self->spinner), self->busy);
+  gtk_widget_set_sensitive (self->sign_button, ready && self->file != NULL);
+  gtk_widget_set_sensitive (self->file_button, !self->tp.busy);
 }
 
 static void
-update_hint (TanbaSignWindow *self)
+sensitivity_cb (GtkWidget *window)
 {
-  const char *hint = NULL;
-
-  if (self->module == NULL)
-    hint = self->module_error != NULL ? self->module_error : _("The token library could not be loaded.");
-  else if (!self->scanned)
-    hint = _("Looking for connected tokens…");
-  else if (self->profiles == NULL || self->profiles->len == 0)
-    hint = _("No registered token is connected. Connect the token that holds your signing certificate.");
-  gtk_label_set_text (GTK_LABEL (self->profile_hint), hint != NULL ? hint : "");
-  gtk_widget_set_visible (self->profile_hint, hint != NULL);
+  update_sensitivity (TANBA_SIGN_WINDOW (window));
 }
 
 static void
@@ -260,134 +180,7 @@ update_file (TanbaSignWindow *self)
   tanba_gui_set_description (self->file_button, gtk_label_get_text (GTK_LABEL (self->file_label)));
 }
 
-static void
-set_profiles (TanbaSignWindow *self,
-              GPtrArray       *profiles)
-{
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  TanbaSigninProfile *current = selected_profile (self);
-  g_autofree char *keep = g_strdup (self->wanted != NULL ? self->wanted : current != NULL ? current->serial : NULL);
-  guint selected = GTK_INVALID_LIST_POSITION;
-
-  g_clear_pointer (&self->profiles, g_ptr_array_unref);
-  self->profiles = g_ptr_array_ref (profiles);
-  for (guint i = 0; i < profiles->len; i++)
-    {
-      TanbaSigninProfile *profile = g_ptr_array_index (profiles, i);
-
-      g_ptr_array_add (names, tanba_signin_profile_dup_display (profile));
-      if (g_strcmp0 (profile->serial, keep) == 0)
-        selected = i;
-    }
-  g_ptr_array_add (names, NULL);
-  if (selected == GTK_INVALID_LIST_POSITION && profiles->len > 0)
-    selected = 0;
-  else if (selected != GTK_INVALID_LIST_POSITION)
-    g_clear_pointer (&self->wanted, g_free);
-  self->updating = TRUE;
-  gtk_string_list_splice (self->names, 0, g_list_model_get_n_items (G_LIST_MODEL (self->names)),
-                          (const char *const *) names->pdata);
-  gtk_drop_down_set_selected (GTK_DROP_DOWN (self->profile_dropdown), selected);
-  self->updating = FALSE;
-  tanba_control_panel_name_drop_down (self->profile_dropdown, self->profile_label);
-  update_hint (self);
-  update_sensitivity (self);
-}
-
-typedef struct
-{
-  TanbaModule *module;
-  GPtrArray   *tokens;
-} ScanData;
-
-static void
-scan_data_free (ScanData *data)
-{
-  g_clear_pointer (&data->module, tanba_module_unref);
-  g_clear_pointer (&data->tokens, g_ptr_array_unref);
-  g_free (data);
-}
-
-static void
-scan_thread (GTask        *task,
-             gpointer      source,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  ScanData *data = task_data;
-
-  g_task_return_pointer (task, tanba_signin_profile_list (data->module, data->tokens),
-                         (GDestroyNotify) g_ptr_array_unref);
-}
-
-static void
-scan_done_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  TanbaSignWindow *self = TANBA_SIGN_WINDOW (source);
-  g_autoptr(GPtrArray) profiles = g_task_propagate_pointer (G_TASK (result), NULL);
-
-  if (profiles == NULL || GPOINTER_TO_UINT (user_data) != self->scan_serial
-      || gtk_widget_in_destruction (GTK_WIDGET (self)))
-    return;
-  self->scanned = TRUE;
-  set_profiles (self, profiles);
-}
-
-static gboolean
-scan_idle_cb (gpointer user_data)
-{
-  TanbaSignWindow *self = user_data;
-  g_autoptr(GTask) task = NULL;
-  GPtrArray *tokens = tanba_token_monitor_get_tokens (self->monitor);
-  ScanData *data = g_new0 (ScanData, 1);
-
-  self->scan_idle = 0;
-  data->module = tanba_module_ref (self->module);
-  data->tokens = g_ptr_array_new_with_free_func ((GDestroyNotify) tanba_token_info_free);
-  for (guint i = 0; tokens != NULL && i < tokens->len; i++)
-    g_ptr_array_add (data->tokens, tanba_token_info_copy (g_ptr_array_index (tokens, i)));
-  task = g_task_new (self, self->cancellable, scan_done_cb, GUINT_TO_POINTER (++self->scan_serial));
-  g_task_set_task_data (task, data, (GDestroyNotify) scan_data_free);
-  g_task_run_in_thread (task, scan_thread);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-tokens_changed_cb (TanbaTokenMonitor *monitor,
-                   gpointer           info,
-                   TanbaSignWindow   *self)
-{
-  if (self->scan_idle == 0)
-    self->scan_idle = g_idle_add (scan_idle_cb, self);
-}
-
 /* ---- signing --------------------------------------------------------------- */
-
-typedef struct
-{
-  TanbaModule    *module;
-  char           *serial;
-  char           *pin;
-  char           *path;
-  char           *trust_anchor;
-  TanbaTokenInfo *info;
-} SignData;
-
-static void
-sign_data_free (SignData *data)
-{
-  if (data->pin != NULL)
-    explicit_bzero (data->pin, strlen (data->pin));
-  g_free (data->pin);
-  g_free (data->serial);
-  g_free (data->path);
-  g_free (data->trust_anchor);
-  g_clear_pointer (&data->info, tanba_token_info_free);
-  g_clear_pointer (&data->module, tanba_module_unref);
-  g_free (data);
-}
 
 static void
 sign_thread (GTask        *task,
@@ -395,22 +188,16 @@ sign_thread (GTask        *task,
              gpointer      task_data,
              GCancellable *cancellable)
 {
-  SignData *data = task_data;
+  TanbaTokenPasswordJob *job = task_data;
   GError *error = NULL;
-  char *text = tanba_sign_document (data->module, data->serial, data->pin, data->path,
-                                    data->trust_anchor, cancellable, &error);
+  char *text = tanba_sign_document (job->module, job->serial, job->pin, job->argument,
+                                    job->trust_anchor, cancellable, &error);
 
-  explicit_bzero (data->pin, strlen (data->pin));
+  tanba_token_password_job_done (job, text != NULL);
   if (text == NULL)
-    {
-      g_autoptr(TanbaToken) token = tanba_token_open (data->module, data->serial, NULL);
-
-      if (token != NULL)
-        data->info = tanba_token_get_info (token, NULL);
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_return_pointer (task, text, g_free);
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, text, g_free);
 }
 
 static void
@@ -419,29 +206,26 @@ sign_done_cb (GObject      *source,
               gpointer      user_data)
 {
   TanbaSignWindow *self = TANBA_SIGN_WINDOW (source);
-  SignData *data = g_task_get_task_data (G_TASK (result));
+  TanbaTokenPasswordJob *job = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
   g_autofree char *text = g_task_propagate_pointer (G_TASK (result), &error);
 
-  if (gtk_widget_in_destruction (GTK_WIDGET (self)) || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (!tanba_token_password_finish (&self->tp, error))
     return;
-  self->busy = FALSE;
-  gtk_editable_set_text (GTK_EDITABLE (self->password_entry), "");
-  update_sensitivity (self);
   if (text != NULL)
-    show_message (self, text, FALSE);
+    tanba_token_password_show_message (&self->tp, text, FALSE);
   else
     {
       g_autofree char *message = NULL;
-      TanbaSigninProblem problem = tanba_signin_explain (error, data->info, &message);
+      TanbaSigninProblem problem = tanba_signin_explain (error, job->info, &message);
 
       if (problem == TANBA_SIGNIN_PROBLEM_PASSWORD)
-        tanba_gui_focus (self->password_entry);
+        tanba_gui_focus (self->tp.password_entry);
       /* Translators: %s says why. */
       {
         g_autofree char *full = g_strdup_printf (_("The document was not signed. %s"), message);
 
-        show_message (self, full, TRUE);
+        tanba_token_password_show_message (&self->tp, full, TRUE);
       }
     }
 }
@@ -449,28 +233,18 @@ sign_done_cb (GObject      *source,
 static void
 sign_clicked_cb (TanbaSignWindow *self)
 {
-  TanbaSigninProfile *profile = selected_profile (self);
-  const char *password = gtk_editable_get_text (GTK_EDITABLE (self->password_entry));
   g_autoptr(GTask) task = NULL;
-  SignData *data;
+  TanbaTokenPasswordJob *job;
 
-  if (self->busy || profile == NULL || self->file == NULL || password == NULL || password[0] == '\0')
+  if (self->file == NULL)
     return;
-  data = g_new0 (SignData, 1);
-  data->module = tanba_module_ref (self->module);
-  data->serial = g_strdup (profile->serial);
-  data->pin = g_strdup (password);
-  data->path = g_strdup (self->file);
-  data->trust_anchor = g_strdup (self->trust_anchor);
-  self->busy = TRUE;
-  if (gtk_root_get_focus (GTK_ROOT (self)) == NULL
-      || !gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (self)), self->password_entry))
-    tanba_gui_focus (self->password_entry);
-  update_sensitivity (self);
-  show_message (self, _("Signing the document on the token…"), FALSE);
+  job = tanba_token_password_job_new (&self->tp, self->file, self->trust_anchor);
+  if (job == NULL)
+    return;
+  tanba_token_password_go_busy (&self->tp, _("Signing the document on the token…"));
 
-  task = g_task_new (self, self->cancellable, sign_done_cb, NULL);
-  g_task_set_task_data (task, data, (GDestroyNotify) sign_data_free);
+  task = g_task_new (self, self->tp.cancellable, sign_done_cb, NULL);
+  g_task_set_task_data (task, job, (GDestroyNotify) tanba_token_password_job_free);
   g_task_run_in_thread (task, sign_thread);
 }
 
@@ -512,10 +286,8 @@ password_changed_cb (TanbaSignWindow *self)
 static void
 profile_selected_cb (TanbaSignWindow *self)
 {
-  if (self->updating)
-    return;
-  tanba_control_panel_name_drop_down (self->profile_dropdown, self->profile_label);
-  update_sensitivity (self);
+  if (tanba_token_password_profile_selected (&self->tp))
+    update_sensitivity (self);
 }
 
 /* ---- overrides ------------------------------------------------------------- */
@@ -525,22 +297,13 @@ tanba_sign_window_dispose (GObject *object)
 {
   TanbaSignWindow *self = TANBA_SIGN_WINDOW (object);
 
-  if (self->cancellable != NULL)
-    g_cancellable_cancel (self->cancellable);
-  /* GTK 4.8: a password entry destroyed while focused leaves its caps-lock
-   * watch behind (warnings on the next key). */
-  if (self->password_entry != NULL)
-    gtk_window_set_focus (GTK_WINDOW (self), NULL);
+  tanba_token_password_dispose (&self->tp);
   if (self->chooser != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->chooser, self);
       gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
       g_clear_object (&self->chooser);
     }
-  g_clear_handle_id (&self->scan_idle, g_source_remove);
-  if (self->monitor != NULL)
-    g_signal_handlers_disconnect_by_data (self->monitor, self);
-  g_clear_object (&self->monitor);
   gtk_widget_dispose_template (GTK_WIDGET (object), TANBA_TYPE_SIGN_WINDOW);
   G_OBJECT_CLASS (tanba_sign_window_parent_class)->dispose (object);
 }
@@ -550,15 +313,9 @@ tanba_sign_window_finalize (GObject *object)
 {
   TanbaSignWindow *self = TANBA_SIGN_WINDOW (object);
 
-  g_clear_object (&self->cancellable);
-  g_clear_pointer (&self->module, tanba_module_unref);
-  g_clear_pointer (&self->profiles, g_ptr_array_unref);
-  g_clear_object (&self->names);
-  g_free (self->module_error);
+  tanba_token_password_finalize (&self->tp);
   g_free (self->trust_anchor);
   g_free (self->file);
-  g_free (self->wanted);
-  g_free (self->message);
   G_OBJECT_CLASS (tanba_sign_window_parent_class)->finalize (object);
 }
 
@@ -574,18 +331,9 @@ tanba_sign_window_class_init (TanbaSignWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/kz/tanba/Tanba/ui/tanba-sign-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TanbaSignWindow, close_button);
   gtk_widget_class_bind_template_child (widget_class, TanbaSignWindow, sign_button);
-  gtk_widget_class_bind_template_child (widget_class, TanbaSignWindow, content);
-  gtk_widget_class_bind_template_child (widget_class, TanbaSignWindow, heading_label);
-  gtk_widget_class_bind_template_child (widget_class, TanbaSignWindow, intro_label);
   gtk_widget_class_bind_template_child (widget_class, TanbaSignWindow, file_button);
   gtk_widget_class_bind_template_child (widget_class, TanbaSignWindow, file_label);
-  gtk_widget_class_bind_template_child (widget_class, TanbaSignWindow, profile_label);
-  gtk_widget_class_bind_template_child (widget_class, TanbaSignWindow, profile_dropdown);
-  gtk_widget_class_bind_template_child (widget_class, TanbaSignWindow, profile_hint);
-  gtk_widget_class_bind_template_child (widget_class, TanbaSignWindow, password_label);
-  gtk_widget_class_bind_template_child (widget_class, TanbaSignWindow, password_entry);
-  gtk_widget_class_bind_template_child (widget_class, TanbaSignWindow, spinner);
-  gtk_widget_class_bind_template_child (widget_class, TanbaSignWindow, message_label);
+  TANBA_TOKEN_PASSWORD_BIND (widget_class, TanbaSignWindow, tp);
   gtk_widget_class_bind_template_callback (widget_class, sign_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, file_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, password_changed_cb);
@@ -599,22 +347,14 @@ tanba_sign_window_init (TanbaSignWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  self->cancellable = g_cancellable_new ();
-  self->names = gtk_string_list_new (NULL);
-  gtk_drop_down_set_model (GTK_DROP_DOWN (self->profile_dropdown), G_LIST_MODEL (self->names));
+  self->tp.window = GTK_WIDGET (self);
+  self->tp.fallback = self->sign_button;
+  self->tp.no_profile_hint = _("No registered token is connected. Connect the token that holds your signing certificate.");
+  self->tp.update_sensitivity = sensitivity_cb;
+  tanba_token_password_init (&self->tp);
   tanba_gui_fix_mnemonic_name (self->close_button);
   tanba_gui_fix_mnemonic_name (self->sign_button);
   tanba_gui_fix_mnemonic_name (self->file_button);
-  tanba_gui_label_for (self->profile_label, self->profile_dropdown);
-  tanba_gui_label_for (self->password_label, self->password_entry);
-  tanba_gui_described_by (self->profile_dropdown, self->profile_hint);
-  tanba_gui_set_required (self->password_entry, TRUE);
-  gtk_accessible_update_relation (GTK_ACCESSIBLE (self->content),
-                                  GTK_ACCESSIBLE_RELATION_LABELLED_BY, self->heading_label, NULL,
-                                  GTK_ACCESSIBLE_RELATION_DESCRIBED_BY, self->intro_label, NULL,
-                                  -1);
-  tanba_control_panel_name_drop_down (self->profile_dropdown, self->profile_label);
-  tanba_control_panel_refocus_on_activate (GTK_WINDOW (self));
   update_file (self);
 }
 
@@ -629,19 +369,8 @@ tanba_sign_window_new (GtkApplication    *app,
 {
   TanbaSignWindow *self = g_object_new (TANBA_TYPE_SIGN_WINDOW, "application", app, NULL);
 
-  self->module = module != NULL ? tanba_module_ref (module) : NULL;
-  self->module_error = g_strdup (module_error);
   self->trust_anchor = g_strdup (trust_anchor);
-  if (module != NULL)
-    {
-      self->monitor = monitor != NULL ? g_object_ref (monitor)
-                                      : tanba_token_monitor_new (module, TANBA_TOKEN_MONITOR_DEFAULT_INTERVAL_MS);
-      g_signal_connect (self->monitor, "token-added", G_CALLBACK (tokens_changed_cb), self);
-      g_signal_connect (self->monitor, "token-removed", G_CALLBACK (tokens_changed_cb), self);
-      g_signal_connect (self->monitor, "token-changed", G_CALLBACK (tokens_changed_cb), self);
-      tokens_changed_cb (self->monitor, NULL, self);
-    }
-  update_hint (self);
+  tanba_token_password_watch (&self->tp, module, module_error, monitor);
   update_sensitivity (self);
   gtk_widget_grab_focus (self->file_button);
   return GTK_WINDOW (self);
@@ -665,14 +394,7 @@ tanba_sign_window_select (TanbaSignWindow *self,
 {
   g_return_if_fail (TANBA_IS_SIGN_WINDOW (self));
 
-  g_free (self->wanted);
-  self->wanted = g_strdup (serial);
-  if (self->profiles != NULL)
-    {
-      g_autoptr(GPtrArray) profiles = g_ptr_array_ref (self->profiles);
-
-      set_profiles (self, profiles);
-    }
+  tanba_token_password_select (&self->tp, serial);
 }
 
 const char *
@@ -680,7 +402,7 @@ tanba_sign_window_get_message (TanbaSignWindow *self)
 {
   g_return_val_if_fail (TANBA_IS_SIGN_WINDOW (self), NULL);
 
-  return self->message;
+  return self->tp.message;
 }
 
 gboolean
@@ -688,7 +410,7 @@ tanba_sign_window_is_busy (TanbaSignWindow *self)
 {
   g_return_val_if_fail (TANBA_IS_SIGN_WINDOW (self), FALSE);
 
-  return self->busy;
+  return self->tp.busy;
 }
 
 guint
@@ -696,5 +418,5 @@ tanba_sign_window_get_n_profiles (TanbaSignWindow *self)
 {
   g_return_val_if_fail (TANBA_IS_SIGN_WINDOW (self), 0);
 
-  return self->profiles != NULL ? self->profiles->len : 0;
+  return self->tp.profiles != NULL ? self->tp.profiles->len : 0;
 }

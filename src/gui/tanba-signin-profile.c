@@ -110,8 +110,8 @@ tanba_signin_profile_dup_display (const TanbaSigninProfile *profile)
   return g_strdup_printf (_("%s (user %s)"), profile->title, profile->user_id);
 }
 
-static char *
-resolve_trust_anchor (const char *trust_anchor)
+char *
+tanba_signin_resolve_trust_anchor (const char *trust_anchor)
 {
   g_autofree char *path = trust_anchor != NULL && trust_anchor[0] != '\0'
                           ? g_strdup (trust_anchor) : tanba_settings_dup_string ("trust-anchor");
@@ -154,7 +154,7 @@ tanba_signin_run (TanbaModule  *module,
                            _("The bank’s address is not set. Enter the https:// address the bank gave you in the control panel’s settings."));
       return NULL;
     }
-  anchor = resolve_trust_anchor (trust_anchor);
+  anchor = tanba_signin_resolve_trust_anchor (trust_anchor);
   client = tanba_bank_client_new (url, anchor, error);
   if (client == NULL)
     return NULL;

@@ -46,6 +46,10 @@ GPtrArray          *tanba_signin_profile_list (TanbaModule *module,
 /* "NAME (user USER_ID)": the profile chooser's line. */
 char               *tanba_signin_profile_dup_display (const TanbaSigninProfile *profile);
 
+/* The trust anchor's path: @trust_anchor when set, else the setting (NULL:
+ * none); a relative path made absolute. */
+char               *tanba_signin_resolve_trust_anchor (const char *trust_anchor);
+
 /* Signs in with the profile on the token @serial. @bank_url NULL: the
  * setting; @trust_anchor NULL: the setting (else the system's store).
  * Synchronous: call from a worker thread. */
