@@ -427,8 +427,13 @@ update_tokens (TanbaControlPanelWindow *self)
       TanbaTokenInfo *info = g_ptr_array_index (tokens, i);
       g_autofree char *label = tanba_token_info_dup_display_label (info);
 
-      /* Translators: a token in the chooser: its label, model and serial number. */
-      g_ptr_array_add (names, g_strdup_printf (_("%s (%s, serial number %s)"), label, info->model, info->serial));
+      if (tanba_token_info_is_initialized (info))
+        /* Translators: a token in the chooser: its label, model and serial number. */
+        g_ptr_array_add (names, g_strdup_printf (_("%s (%s, serial number %s)"), label, info->model, info->serial));
+      else
+        /* Translators: a token in the chooser that was never initialized
+         * (no serial number yet; Format initializes it): its label and model. */
+        g_ptr_array_add (names, g_strdup_printf (_("%s (%s, not initialized)"), label, info->model));
       g_ptr_array_add (self->token_serials, g_strdup (info->serial));
       if (g_strcmp0 (info->serial, current) == 0)
         selected = i;
