@@ -12,6 +12,7 @@
 #include <openssl/x509v3.h>
 
 #include "tanba-test-token.h"
+#include "tanba-test-x509.h"
 
 static TanbaTestSoftHsm *hsm;
 static char *tmp;
@@ -24,73 +25,6 @@ static char *
 tmp_path (const char *name)
 {
   return g_build_filename (tmp, name, NULL);
-}
-
-static void
-add_ext (X509       *cert,
-         X509       *issuer,
-         int         nid,
-         const char *value)
-{
-  X509V3_CTX ctx;
-  X509_EXTENSION *ext;
-
-  X509V3_set_ctx (&ctx, issuer, cert, NULL, NULL, 0);
-  ext = X509V3_EXT_conf_nid (NULL, &ctx, nid, value);
-  g_assert_nonnull (ext);
-  X509_add_ext (cert, ext, -1);
-  X509_EXTENSION_free (ext);
-}
-
-/* @issuer_key NULL: self-signed CA. */
-static X509 *
-issue (EVP_PKEY   *public_key,
-       X509       *issuer,
-       EVP_PKEY   *issuer_key,
-       const char *cn,
-       gboolean    ca,
-       gboolean    signing)
-{
-  static long serial = 100;
-  X509 *cert = X509_new ();
-  X509_NAME *name = X509_NAME_new ();
-
-  X509_set_version (cert, 2);
-  ASN1_INTEGER_set (X509_get_serialNumber (cert), serial++);
-  X509_NAME_add_entry_by_txt (name, "O", MBSTRING_UTF8, (const unsigned char *) "Tanba Test Bank",
-                              -1, -1, 0);
-  X509_NAME_add_entry_by_txt (name, "CN", MBSTRING_UTF8, (const unsigned char *) cn, -1, -1, 0);
-  X509_set_subject_name (cert, name);
-  X509_set_issuer_name (cert, issuer != NULL ? X509_get_subject_name (issuer) : name);
-  X509_NAME_free (name);
-  X509_gmtime_adj (X509_getm_notBefore (cert), -60);
-  X509_gmtime_adj (X509_getm_notAfter (cert), 86400 * 30);
-  X509_set_pubkey (cert, public_key);
-  if (ca)
-    {
-      add_ext (cert, cert, NID_basic_constraints, "critical,CA:TRUE");
-      add_ext (cert, cert, NID_key_usage, "critical,keyCertSign,cRLSign");
-    }
-  else if (signing)
-    add_ext (cert, issuer, NID_key_usage, "critical,digitalSignature,nonRepudiation");
-  else
-    {
-      add_ext (cert, issuer, NID_key_usage, "critical,digitalSignature");
-      add_ext (cert, issuer, NID_ext_key_usage, "clientAuth");
-    }
-  g_assert_cmpint (X509_sign (cert, issuer_key != NULL ? issuer_key : ca_key, EVP_sha256 ()), >,
-                   0);
-  return cert;
-}
-
-static void
-write_cert (const char *path,
-            X509       *cert)
-{
-  BIO *bio = BIO_new_file (path, "w");
-
-  PEM_write_bio_X509 (bio, cert);
-  BIO_free (bio);
 }
 
 static char *
@@ -192,7 +126,9 @@ set_up_token (void)
       g_assert_no_error (error);
       public_key = tanba_token_get_public_key (token, key->id, &error);
       g_assert_no_error (error);
-      cert = issue (public_key, ca_cert, ca_key, "Aigerim Bekova", FALSE, keys[i].signing);
+      cert = tanba_test_x509_issue (public_key, ca_cert, ca_key, "Aigerim Bekova", "Tanba Test Bank",
+                                    keys[i].signing ? TANBA_TEST_CERT_SIGNING : TANBA_TEST_CERT_AUTHENTICATION,
+                                    -60, 86400 * 30);
       g_assert_true (tanba_token_store_certificate (token, cert, key->id, keys[i].label, &error));
       g_assert_no_error (error);
       X509_free (cert);
@@ -347,13 +283,15 @@ main (int   argc,
   tmp = g_dir_make_tmp ("tanba-test-cli-sign-XXXXXX", &error);
   g_assert_no_error (error);
   ca_key = EVP_EC_gen ("P-256");
-  ca_cert = issue (ca_key, NULL, ca_key, "Tanba Test Root", TRUE, FALSE);
+  ca_cert = tanba_test_x509_issue (ca_key, NULL, ca_key, "Tanba Test Root", "Tanba Test Bank", TANBA_TEST_CERT_CA,
+                                  -60, 86400 * 30);
   ca_pem = tmp_path ("ca.pem");
-  write_cert (ca_pem, ca_cert);
+  tanba_test_x509_write_pem (ca_pem, ca_cert);
   other_key = EVP_EC_gen ("P-256");
-  other_cert = issue (other_key, NULL, other_key, "Other Root", TRUE, FALSE);
+  other_cert = tanba_test_x509_issue (other_key, NULL, other_key, "Other Root", "Tanba Test Bank",
+                                     TANBA_TEST_CERT_CA, -60, 86400 * 30);
   other_ca_pem = tmp_path ("other.pem");
-  write_cert (other_ca_pem, other_cert);
+  tanba_test_x509_write_pem (other_ca_pem, other_cert);
 
   hsm = tanba_test_softhsm_new (2);
   set_up_token ();

@@ -16,6 +16,7 @@
 
 #include "tanba-cms.h"
 #include "tanba-test-token.h"
+#include "tanba-test-x509.h"
 
 typedef struct
 {
@@ -53,17 +54,6 @@ write_file (const char *path,
 }
 
 static void
-write_pem_cert (const char *path,
-                X509       *cert)
-{
-  BIO *bio = BIO_new_file (path, "w");
-
-  g_assert_nonnull (bio);
-  g_assert_cmpint (PEM_write_bio_X509 (bio, cert), ==, 1);
-  BIO_free (bio);
-}
-
-static void
 write_pem_key (const char *path,
                EVP_PKEY   *key)
 {
@@ -76,78 +66,12 @@ write_pem_key (const char *path,
 }
 
 static void
-add_ext (X509       *cert,
-         X509       *issuer,
-         int         nid,
-         const char *value)
-{
-  X509V3_CTX ctx;
-  X509_EXTENSION *ext;
-
-  X509V3_set_ctx (&ctx, issuer, cert, NULL, NULL, 0);
-  ext = X509V3_EXT_conf_nid (NULL, &ctx, nid, value);
-  g_assert_nonnull (ext);
-  X509_add_ext (cert, ext, -1);
-  X509_EXTENSION_free (ext);
-}
-
-/* A certificate for @public_key issued by @ca (self-signed when @ca is NULL:
- * then @signing_key signs). @not_before/@not_after are offsets in seconds
- * from now. @profile: "ca", "signing" or "authentication". */
-static X509 *
-issue (Ca         *ca,
-       EVP_PKEY   *public_key,
-       EVP_PKEY   *signing_key,
-       const char *cn,
-       const char *o,
-       const char *profile,
-       long        not_before,
-       long        not_after)
-{
-  static long serial = 1000;
-  X509 *cert = X509_new ();
-  X509_NAME *name = X509_NAME_new ();
-  X509 *issuer;
-
-  X509_set_version (cert, 2);
-  ASN1_INTEGER_set (X509_get_serialNumber (cert), serial++);
-  X509_NAME_add_entry_by_txt (name, "O", MBSTRING_UTF8, (const unsigned char *) o, -1, -1, 0);
-  X509_NAME_add_entry_by_txt (name, "CN", MBSTRING_UTF8, (const unsigned char *) cn, -1, -1, 0);
-  X509_set_subject_name (cert, name);
-  X509_set_issuer_name (cert, ca != NULL ? X509_get_subject_name (ca->cert) : name);
-  X509_NAME_free (name);
-  X509_gmtime_adj (X509_getm_notBefore (cert), not_before);
-  X509_gmtime_adj (X509_getm_notAfter (cert), not_after);
-  X509_set_pubkey (cert, public_key);
-  issuer = ca != NULL ? ca->cert : cert;
-  add_ext (cert, issuer, NID_subject_key_identifier, "hash");
-  if (g_str_equal (profile, "ca"))
-    {
-      add_ext (cert, issuer, NID_basic_constraints, "critical,CA:TRUE");
-      add_ext (cert, issuer, NID_key_usage, "critical,keyCertSign,cRLSign,digitalSignature");
-    }
-  else
-    {
-      add_ext (cert, issuer, NID_authority_key_identifier, "keyid:always");
-      add_ext (cert, issuer, NID_basic_constraints, "critical,CA:FALSE");
-      if (g_str_equal (profile, "signing"))
-        add_ext (cert, issuer, NID_key_usage, "critical,digitalSignature,nonRepudiation");
-      else
-        {
-          add_ext (cert, issuer, NID_key_usage, "critical,digitalSignature");
-          add_ext (cert, issuer, NID_ext_key_usage, "clientAuth");
-        }
-    }
-  g_assert_cmpint (X509_sign (cert, ca != NULL ? ca->key : signing_key, EVP_sha256 ()), >, 0);
-  return cert;
-}
-
-static void
 make_ca (Ca         *ca,
          const char *cn)
 {
   ca->key = EVP_EC_gen ("P-256");
-  ca->cert = issue (NULL, ca->key, ca->key, cn, "Tanba Test Bank", "ca", -3600, 86400 * 3650);
+  ca->cert = tanba_test_x509_issue (ca->key, NULL, ca->key, cn, "Tanba Test Bank", TANBA_TEST_CERT_CA,
+                                    -3600, 86400 * 3650);
 }
 
 /* A software signer (for OpenSSL-made signatures and odd certificates). */
@@ -162,7 +86,7 @@ typedef struct
 static Signer *
 signer_new (Ca         *ca,
             const char *name,
-            const char *profile,
+            TanbaTestCertProfile profile,
             long        not_before,
             long        not_after)
 {
@@ -171,12 +95,12 @@ signer_new (Ca         *ca,
   g_autofree char *cert_name = g_strconcat (name, ".crt", NULL);
 
   s->key = EVP_EC_gen ("P-256");
-  s->cert = issue (ca, s->key, NULL, "Dana Serikova", "Tanba Test Bank", profile, not_before,
-                   not_after);
+  s->cert = tanba_test_x509_issue (s->key, ca->cert, ca->key, "Dana Serikova", "Tanba Test Bank", profile,
+                                   not_before, not_after);
   s->key_path = tmp_path (key_name);
   s->cert_path = tmp_path (cert_name);
   write_pem_key (s->key_path, s->key);
-  write_pem_cert (s->cert_path, s->cert);
+  tanba_test_x509_write_pem (s->cert_path, s->cert);
   return s;
 }
 
@@ -384,7 +308,7 @@ test_sign_bytes (void)
 static void
 test_verify_openssl (void)
 {
-  g_autoptr(Signer) signer = signer_new (&root, "openssl-signer", "signing", -60, 86400);
+  g_autoptr(Signer) signer = signer_new (&root, "openssl-signer", TANBA_TEST_CERT_SIGNING, -60, 86400);
   g_autofree char *document = make_document ("contract.txt", 5000);
   g_autofree char *other = make_document ("other.txt", 4999);
   const char *modes[] = { "plain", "cades" };
@@ -419,7 +343,7 @@ test_verify_openssl (void)
 static void
 test_verify_pem (void)
 {
-  g_autoptr(Signer) signer = signer_new (&root, "pem-signer", "signing", -60, 86400);
+  g_autoptr(Signer) signer = signer_new (&root, "pem-signer", TANBA_TEST_CERT_SIGNING, -60, 86400);
   g_autofree char *document = make_document ("pem.txt", 100);
   g_autofree char *signature = tmp_path ("pem.p7s");
   g_autofree char *err = NULL;
@@ -438,7 +362,7 @@ test_verify_pem (void)
 static void
 test_untrusted (void)
 {
-  g_autoptr(Signer) stranger = signer_new (&other_root, "stranger", "signing", -60, 86400);
+  g_autoptr(Signer) stranger = signer_new (&other_root, "stranger", TANBA_TEST_CERT_SIGNING, -60, 86400);
   g_autofree char *document = make_document ("untrusted.txt", 1000);
   g_autofree char *signature = tanba_cms_default_signature_path (document);
   g_autofree char *err = NULL;
@@ -463,7 +387,8 @@ test_untrusted (void)
   /* a self-signed signer */
   {
     EVP_PKEY *key = EVP_EC_gen ("P-256");
-    X509 *self = issue (NULL, key, key, "Self Signed", "Nobody", "signing", -60, 86400);
+    X509 *self = tanba_test_x509_issue (key, NULL, key, "Self Signed", "Nobody", TANBA_TEST_CERT_SIGNING,
+                                         -60, 86400);
     g_autoptr(TanbaCmsVerification) v2 = NULL;
 
     g_assert_true (tanba_cms_sign_file (self, key, NULL, document, signature, NULL, &error));
@@ -479,7 +404,7 @@ test_untrusted (void)
 static void
 test_expired (void)
 {
-  g_autoptr(Signer) old = signer_new (&root, "expired", "signing", -86400 * 30, -86400);
+  g_autoptr(Signer) old = signer_new (&root, "expired", TANBA_TEST_CERT_SIGNING, -86400 * 30, -86400);
   g_autofree char *document = make_document ("late.txt", 1000);
   g_autofree char *signature = tanba_cms_default_signature_path (document);
   g_autofree char *err = NULL;
@@ -498,7 +423,7 @@ test_expired (void)
 static void
 test_not_for_signing (void)
 {
-  g_autoptr(Signer) auth = signer_new (&root, "authentication", "authentication", -60, 86400);
+  g_autoptr(Signer) auth = signer_new (&root, "authentication", TANBA_TEST_CERT_AUTHENTICATION, -60, 86400);
   g_autofree char *document = make_document ("auth.txt", 1000);
   g_autofree char *signature = tanba_cms_default_signature_path (document);
   g_autoptr(GError) error = NULL;
@@ -516,7 +441,7 @@ test_not_for_signing (void)
 static void
 test_not_signature (void)
 {
-  g_autoptr(Signer) signer = signer_new (&root, "plain", "signing", -60, 86400);
+  g_autoptr(Signer) signer = signer_new (&root, "plain", TANBA_TEST_CERT_SIGNING, -60, 86400);
   g_autofree char *document = make_document ("letter.txt", 2000);
   g_autofree char *empty = tmp_path ("empty.p7s");
   g_autofree char *garbage = tmp_path ("garbage.p7s");
@@ -532,7 +457,7 @@ test_not_signature (void)
 
   write_file (empty, "", 0);
   write_file (garbage, "\x30\x82\x01\x00garbage", 12);
-  write_pem_cert (certificate, signer->cert);
+  tanba_test_x509_write_pem (certificate, signer->cert);
 
   v = verify (document, empty, root_pem);
   g_assert_cmpint (v->verdict, ==, TANBA_CMS_NOT_SIGNATURE);
@@ -588,7 +513,7 @@ test_not_signature (void)
 static void
 test_errors (void)
 {
-  g_autoptr(Signer) signer = signer_new (&root, "errors", "signing", -60, 86400);
+  g_autoptr(Signer) signer = signer_new (&root, "errors", TANBA_TEST_CERT_SIGNING, -60, 86400);
   g_autofree char *document = make_document ("errors.txt", 100);
   g_autofree char *missing = tmp_path ("missing.txt");
   g_autofree char *signature = tanba_cms_default_signature_path (document);
@@ -663,7 +588,7 @@ test_errors (void)
 static void
 test_issuer_chain (void)
 {
-  g_autoptr(Signer) signer = signer_new (&root, "chain", "signing", -60, 86400);
+  g_autoptr(Signer) signer = signer_new (&root, "chain", TANBA_TEST_CERT_SIGNING, -60, 86400);
   STACK_OF (X509) *pile = sk_X509_new_null ();
   STACK_OF (X509) *chain;
 
@@ -701,8 +626,9 @@ set_up_token (void)
       g_assert_no_error (error);
       public_key = tanba_token_get_public_key (token, key->id, &error);
       g_assert_no_error (error);
-      token_cert[algorithm] = issue (&root, public_key, NULL, "Aigerim Bekova",
-                                     "Tanba Test Bank", "signing", -60, 86400 * 365);
+      token_cert[algorithm] = tanba_test_x509_issue (public_key, root.cert, root.key, "Aigerim Bekova",
+                                                     "Tanba Test Bank", TANBA_TEST_CERT_SIGNING, -60,
+                                                     86400 * 365);
       EVP_PKEY_free (public_key);
       g_assert_true (tanba_token_store_certificate (token, token_cert[algorithm], key->id,
                                                     "Tanba signing certificate", &error));
@@ -728,8 +654,8 @@ main (int   argc,
   make_ca (&other_root, "Somebody Else's Root");
   root_pem = tmp_path ("root.pem");
   other_root_pem = tmp_path ("other-root.pem");
-  write_pem_cert (root_pem, root.cert);
-  write_pem_cert (other_root_pem, other_root.cert);
+  tanba_test_x509_write_pem (root_pem, root.cert);
+  tanba_test_x509_write_pem (other_root_pem, other_root.cert);
 
   hsm = tanba_test_softhsm_new (1);
   set_up_token ();

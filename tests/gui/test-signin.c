@@ -30,6 +30,7 @@
 #include "tanba-signin-window.h"
 #include "tanba-test-refserver.h"
 #include "tanba-test-token.h"
+#include "tanba-test-x509.h"
 #include "tanba-token-error.h"
 
 #define PIN TANBA_FACTORY_USER_PIN
@@ -42,76 +43,10 @@ static EVP_PKEY *ca_key;
 static X509 *ca_cert;
 static char *serial0;
 
-/* ---- fixture ----------------------------------------------------------------------- */
-
-static void
-add_ext (X509       *cert,
-         X509       *issuer,
-         int         nid,
-         const char *value)
-{
-  X509V3_CTX ctx;
-  X509_EXTENSION *ext;
-
-  X509V3_set_ctx (&ctx, issuer, cert, NULL, NULL, 0);
-  ext = X509V3_EXT_conf_nid (NULL, &ctx, nid, value);
-  g_assert_nonnull (ext);
-  X509_add_ext (cert, ext, -1);
-  X509_EXTENSION_free (ext);
-}
-
-/* @issuer NULL: the self-signed CA. @days: from now, plus half a day. */
-static X509 *
-issue (EVP_PKEY   *public_key,
-       const char *cn,
-       int         kind, /* 0 CA, 1 signing, 2 authentication */
-       long        days)
-{
-  static long serial = 7000;
-  X509 *cert = X509_new ();
-  X509_NAME *name = X509_NAME_new ();
-
-  X509_set_version (cert, 2);
-  ASN1_INTEGER_set (X509_get_serialNumber (cert), serial++);
-  X509_NAME_add_entry_by_txt (name, "O", MBSTRING_UTF8, (const unsigned char *) "Tanba Test Bank", -1, -1, 0);
-  X509_NAME_add_entry_by_txt (name, "CN", MBSTRING_UTF8, (const unsigned char *) cn, -1, -1, 0);
-  X509_set_subject_name (cert, name);
-  X509_set_issuer_name (cert, kind == 0 ? name : X509_get_subject_name (ca_cert));
-  X509_NAME_free (name);
-  X509_gmtime_adj (X509_getm_notBefore (cert), -3600);
-  X509_gmtime_adj (X509_getm_notAfter (cert), days * 86400 + 43200);
-  X509_set_pubkey (cert, public_key);
-  if (kind == 0)
-    {
-      add_ext (cert, cert, NID_basic_constraints, "critical,CA:TRUE");
-      add_ext (cert, cert, NID_key_usage, "critical,keyCertSign,cRLSign");
-    }
-  else if (kind == 1)
-    add_ext (cert, ca_cert, NID_key_usage, "critical,digitalSignature,nonRepudiation");
-  else
-    {
-      add_ext (cert, ca_cert, NID_key_usage, "critical,digitalSignature");
-      add_ext (cert, ca_cert, NID_ext_key_usage, "clientAuth");
-    }
-  g_assert_cmpint (X509_sign (cert, kind == 0 ? public_key : ca_key, EVP_sha256 ()), >, 0);
-  return cert;
-}
-
 static char *
 tmp_path (const char *name)
 {
   return g_build_filename (tmp, name, NULL);
-}
-
-static void
-write_pem (const char *path,
-           X509       *cert)
-{
-  FILE *f = fopen (path, "w");
-
-  g_assert_nonnull (f);
-  g_assert_true (PEM_write_X509 (f, cert));
-  fclose (f);
 }
 
 /* Token 0: a finished registration, made by hand. */
@@ -136,7 +71,8 @@ register_token0 (void)
 
   public_key = tanba_token_get_public_key (token, signing->id, &error);
   g_assert_no_error (error);
-  cert = issue (public_key, "Aigerim Bekova", 1, 10);
+  cert = tanba_test_x509_issue (public_key, ca_cert, ca_key, "Aigerim Bekova", "Tanba Test Bank",
+                                TANBA_TEST_CERT_SIGNING, -3600, 10 * 86400 + 43200);
   EVP_PKEY_free (public_key);
   g_assert_true (tanba_token_store_certificate (token, cert, signing->id, "Tanba signing certificate", &error));
   g_assert_no_error (error);
@@ -144,7 +80,8 @@ register_token0 (void)
 
   public_key = tanba_token_get_public_key (token, authentication->id, &error);
   g_assert_no_error (error);
-  cert = issue (public_key, "Aigerim Bekova", 2, 400);
+  cert = tanba_test_x509_issue (public_key, ca_cert, ca_key, "Aigerim Bekova", "Tanba Test Bank",
+                                TANBA_TEST_CERT_AUTHENTICATION, -3600, 400 * 86400 + 43200);
   EVP_PKEY_free (public_key);
   g_assert_true (tanba_token_store_certificate (token, cert, authentication->id, "Tanba authentication certificate", &error));
   g_assert_no_error (error);
@@ -552,14 +489,15 @@ test_verify_openssl_signature (void)
   g_autofree char *key_path = tmp_path ("openssl-signer.key");
   g_autofree char *cert_path = tmp_path ("openssl-signer.crt");
   EVP_PKEY *key = EVP_EC_gen ("P-256");
-  X509 *cert = issue (key, "Openssl Signer", 1, 100);
+  X509 *cert = tanba_test_x509_issue (key, ca_cert, ca_key, "Openssl Signer", "Tanba Test Bank",
+                                      TANBA_TEST_CERT_SIGNING, -3600, 100 * 86400 + 43200);
   FILE *f;
   const char *argv[] = { "openssl", "cms", "-sign", "-binary", "-cades", "-outform", "DER", "-in", file,
                          "-signer", cert_path, "-inkey", key_path, "-out", signature, NULL };
   const char *message;
 
   g_assert_true (g_file_set_contents (file, "A contract.\n", -1, NULL));
-  write_pem (cert_path, cert);
+  tanba_test_x509_write_pem (cert_path, cert);
   f = fopen (key_path, "w");
   g_assert_true (PEM_write_PrivateKey (f, key, NULL, NULL, 0, NULL, NULL));
   fclose (f);
@@ -672,9 +610,10 @@ main (int   argc,
   tmp = tanba_test_make_tmp_dir ();
   hsm = tanba_test_softhsm_new (2);
   ca_key = EVP_EC_gen ("P-256");
-  ca_cert = issue (ca_key, "Tanba Test Root", 0, 3650);
+  ca_cert = tanba_test_x509_issue (ca_key, NULL, ca_key, "Tanba Test Root", "Tanba Test Bank",
+                                  TANBA_TEST_CERT_CA, -3600, 3650 * 86400 + 43200);
   ca_pem = tmp_path ("ca.pem");
-  write_pem (ca_pem, ca_cert);
+  tanba_test_x509_write_pem (ca_pem, ca_cert);
   register_token0 ();
 
   status = g_test_run ();
