@@ -18,6 +18,7 @@ static TanbaTestSoftHsm *hsm;
 enum { TOKEN_READ, TOKEN_KEYGEN, TOKEN_PIN, TOKEN_UNBLOCK, TOKEN_FORMAT, TOKEN_UNFINISHED, N_TOKENS };
 
 #define NEW_USER_PIN "Kt7m2q9w"
+#define NEW_ADMIN_PIN "Qw7adm9Zk"
 
 /* Runs tanba-cli on token @index (-1: none chosen) with debug logging on. */
 static void
@@ -219,11 +220,18 @@ test_pin_change (void)
   g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, slot, FALSE, NEW_USER_PIN), ==, 0);
   g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, slot, FALSE, TANBA_FACTORY_USER_PIN), !=, 0);
 
-  /* The administrator PIN has only the token's own limits. */
+  /* The administrator PIN follows the same rules (as in the control panel):
+   * digits only are refused before the token is touched. */
   tanba_test_cli_result_clear (&result);
   run_cli (&result, TOKEN_PIN, NULL, TANBA_FACTORY_ADMIN_PIN "\n11223344\n", "pin", "change", "--role", "admin", NULL);
+  g_assert_cmpint (result.status, ==, 6);
+  g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, slot, TRUE, TANBA_FACTORY_ADMIN_PIN), ==, 0);
+
+  tanba_test_cli_result_clear (&result);
+  run_cli (&result, TOKEN_PIN, NULL, TANBA_FACTORY_ADMIN_PIN "\n" NEW_ADMIN_PIN "\n", "pin", "change", "--role", "admin", NULL);
   g_assert_cmpint (result.status, ==, 0);
-  g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, slot, TRUE, "11223344"), ==, 0);
+  assert_no_secret (&result, NEW_ADMIN_PIN);
+  g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, slot, TRUE, NEW_ADMIN_PIN), ==, 0);
 
   /* Missing input: a clear message, not a hang. */
   tanba_test_cli_result_clear (&result);

@@ -60,16 +60,10 @@ pin_change (TanbaCliOptions *options,
   if (new_pin == NULL)
     return tanba_cli_fail (error);
 
-  /* The password rules are the bank's rules for the user's password; the
-   * administrator PIN only has to suit the token. */
-  if (role == TANBA_ROLE_USER
-      && !tanba_password_policy_check (new_pin, confirmation, info->max_pin_len, &error))
+  /* The bank's password rules, for either role: the administrator PIN
+   * unblocks the user's, so it is no weaker (the control panel's rule too). */
+  if (!tanba_password_policy_check (new_pin, confirmation, info->max_pin_len, &error))
     return tanba_cli_fail (error);
-  if (role == TANBA_ROLE_ADMIN && g_strcmp0 (new_pin, confirmation) != 0)
-    {
-      g_printerr ("tanba-cli: %s\n", _("The two new PINs differ. Nothing was changed."));
-      return TANBA_EXIT_REFUSED;
-    }
   if (!tanba_token_change_pin (token, role, old_pin, new_pin, &error))
     return tanba_cli_fail (error);
   g_print ("%s\n", role == TANBA_ROLE_ADMIN ? _("The administrator PIN was changed.")
