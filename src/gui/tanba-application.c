@@ -257,6 +257,10 @@ tanba_application_startup (GApplication *app)
    * entry focused with Tab would have it selected, and Orca reads a
    * selection aloud. Keep the text unselected on focus. */
   g_object_set (gtk_settings_get_default (), "gtk-entry-select-on-focus", FALSE, NULL);
+  /* The same for a focusable text (the done page's summary): a label that
+   * selects all of itself on focus makes Orca 43 announce the selection,
+   * which cut the summary it had just started to read. */
+  g_object_set (gtk_settings_get_default (), "gtk-label-select-on-focus", FALSE, NULL);
   /* Alt+letter for the Russian and Kazakh labels' mnemonics. */
   tanba_gui_mnemonic_keys_init ();
 }

@@ -71,9 +71,9 @@ focus_page (TanbaWizardPage *page)
 }
 
 static void
-update_title (TanbaWizardWindow *self)
+update_title_for (TanbaWizardWindow *self,
+                  TanbaWizardPage   *page)
 {
-  TanbaWizardPage *page = tanba_wizard_window_get_current_page (self);
   g_autofree char *title = NULL;
   int index;
 
@@ -84,6 +84,12 @@ update_title (TanbaWizardWindow *self)
   title = g_strdup_printf (_("Step %d of %d — %s"), index + 1, TANBA_WIZARD_N_PAGES,
                            tanba_wizard_page_get_title (page));
   gtk_window_set_title (GTK_WINDOW (self), title);
+}
+
+static void
+update_title (TanbaWizardWindow *self)
+{
+  update_title_for (self, tanba_wizard_window_get_current_page (self));
 }
 
 static void
@@ -98,8 +104,11 @@ show_page (TanbaWizardWindow *self,
     g_ptr_array_add (self->history, g_strdup (page_names[page_index (self, current)]));
 
   tanba_wizard_page_shown (page);
+  /* The title first: GtkStack moves the focus into the new page itself, and
+   * a screen reader that hears of the new title after the focus speaks it
+   * over the page (Orca 43 cut the done page's summary so). */
+  update_title_for (self, page);
   gtk_stack_set_visible_child (GTK_STACK (self->stack), GTK_WIDGET (page));
-  update_title (self);
   update_buttons (self);
   /* Switching GtkStack pages loses the focus: put it on the page every time. */
   focus_page (page);
@@ -302,6 +311,47 @@ tanba_wizard_window_close_request (GtkWindow *window)
   return TRUE;
 }
 
+/* GTK 4.8 tells assistive technologies nothing about the focused control
+ * when its window becomes active (the window manager gives it the focus, a
+ * dialog over it closes): Orca names the window and stops there, and the
+ * user does not hear where the keys go. Giving the focus to the same control
+ * again sends the focus event Orca reads, with the page around it; its
+ * selection or cursor stays as it was. */
+static void
+is_active_cb (GtkWindow         *window,
+              GParamSpec        *pspec,
+              TanbaWizardWindow *self)
+{
+  GtkWidget *focus;
+  int start = 0, end = 0;
+  gboolean label_selection = FALSE;
+
+  if (!gtk_window_is_active (window) || self->closing)
+    return;
+  focus = gtk_window_get_focus (window);
+  if (focus == NULL)
+    {
+      TanbaWizardPage *page = tanba_wizard_window_get_current_page (self);
+
+      if (page != NULL)
+        focus_page (page);
+      return;
+    }
+
+  g_object_ref (focus);
+  if (GTK_IS_LABEL (focus))
+    label_selection = gtk_label_get_selection_bounds (GTK_LABEL (focus), &start, &end);
+  gtk_window_set_focus (window, NULL);
+  if (GTK_IS_TEXT (focus))
+    gtk_text_grab_focus_without_selecting (GTK_TEXT (focus));
+  else
+    gtk_widget_grab_focus (focus);
+  /* A selectable label selects all of its text when focused: as before. */
+  if (GTK_IS_LABEL (focus) && gtk_label_get_selectable (GTK_LABEL (focus)))
+    gtk_label_select_region (GTK_LABEL (focus), label_selection ? start : 0, label_selection ? end : 0);
+  g_object_unref (focus);
+}
+
 static void
 tanba_wizard_window_map (GtkWidget *widget)
 {
@@ -380,6 +430,7 @@ tanba_wizard_window_init (TanbaWizardWindow *self)
   tanba_gui_fix_mnemonic_name (self->next_button);
   tanba_gui_fix_mnemonic_name (self->cancel_button);
   gtk_window_set_default_widget (GTK_WINDOW (self), self->next_button);
+  g_signal_connect (self, "notify::is-active", G_CALLBACK (is_active_cb), self);
 
   /* Scroll bars are named after their class unless named. */
   {

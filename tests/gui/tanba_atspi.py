@@ -192,12 +192,33 @@ def xdotool(*args, stdin=None):
 
 def focus_window(title_regex):
     """Gives the X keyboard focus to the window whose title matches
-    @title_regex (keys go there). Xvfb has no window manager: after a dialog
-    closes, the focus must be given back to the main window this way."""
+    @title_regex (keys go there). Without a window manager (the default of
+    run_in_session), the focus must be given back to the main window this
+    way after a dialog closes."""
     out = wait_for(lambda: subprocess.run(['xdotool', 'search', '--onlyvisible', '--name', title_regex],
                                           capture_output=True, text=True, timeout=10).stdout.split(),
                    20, what='an X window titled %r' % title_regex)
     xdotool('windowfocus', '--sync', out[-1])
+    return out[-1]
+
+
+def reactivate_window(title_regex):
+    """Switches away from the window whose title matches @title_regex and
+    back to it through the window manager (minimize, then activate, as a
+    user does with the task bar), waiting for each; returns its X id.
+
+    GTK 4.8 joins the accessibility bus only once its first window is
+    realized, and the window is active (GTK asks the window manager to
+    activate it when it is presented) before that is done: the events sent
+    until then name objects not yet on the bus, and Orca drops them ("Event
+    is from potentially-defunct source" in its debug log), so it may never
+    hear that the first window became active. Switching back to the window
+    once the program is on the bus is what a user who hears nothing does."""
+    out = wait_for(lambda: subprocess.run(['xdotool', 'search', '--onlyvisible', '--name', title_regex],
+                                          capture_output=True, text=True, timeout=10).stdout.split(),
+                   20, what='an X window titled %r' % title_regex)
+    xdotool('windowminimize', '--sync', out[-1])
+    xdotool('windowactivate', '--sync', out[-1])
     return out[-1]
 
 
@@ -331,8 +352,27 @@ class OrcaSpeech:
         return process
 
     def start_orca(self, ready_text='Screen reader on'):
-        orca = self.start(['orca', '--replace', '--disable', 'braille', '--debug-file', self.orca_log])
-        wait_for(lambda: ready_text in self.said(), 60, what='Orca to start')
+        """Orca 43 through its Python module, in a process not named "orca":
+        the /usr/bin/orca wrapper refuses to run beside another Orca of this
+        user (pgrep, machine-wide) and its --replace SIGKILLs them all, so
+        two test runs at once would break each other. The same start-up,
+        braille off, debug log on."""
+        launcher = os.path.join(self.dir, 'orca-launcher.py')
+        with open(launcher, 'w') as f:
+            f.write('import sys\n'
+                    'from orca import debug\n'
+                    'debug.debugLevel = debug.LEVEL_ALL\n'
+                    'debug.eventDebugLevel = debug.LEVEL_OFF\n'
+                    'debug.debugFile = open(%r, "w", buffering=1)\n'
+                    'from orca import orca\n'
+                    'manager = orca.getSettingsManager()\n'
+                    'manager.activate(None, {"enableBraille": False})\n'
+                    'sys.path.insert(0, manager.getPrefsDir())\n'
+                    'sys.exit(orca.main())\n' % self.orca_log)
+        orca = self.start(['/usr/bin/python3', launcher])
+        wait_for(lambda: ready_text in self.said() or orca.poll() is not None, 60, what='Orca to start')
+        if orca.poll() is not None:
+            raise Failure('Orca exited with status %d (log: %s)' % (orca.returncode, self.orca_log))
         return orca
 
     def said(self):
@@ -365,10 +405,71 @@ class OrcaSpeech:
                         pass
 
 
-def run_in_session(script, extra_env=None):
+# Openbox as a desktop's window manager would behave, and nothing more: it
+# focuses each new window (window:activate reaches Orca, which then names the
+# window and its focused control), gives the focus back to the window below
+# when a dialog closes, and binds no key or mouse button (every key the test
+# presses goes to the program, Alt+letters included).
+OPENBOX_RC = """<?xml version="1.0" encoding="UTF-8"?>
+<openbox_config xmlns="http://openbox.org/3.4/rc">
+  <focus>
+    <focusNew>yes</focusNew>
+    <followMouse>no</followMouse>
+    <focusLast>yes</focusLast>
+    <underMouse>no</underMouse>
+  </focus>
+  <placement><policy>Smart</policy><center>yes</center></placement>
+  <desktops><number>1</number></desktops>
+  <keyboard></keyboard>
+  <mouse></mouse>
+</openbox_config>
+"""
+
+
+def with_window_manager(argv):
+    """Runs @argv under Openbox on $DISPLAY: starts the window manager, waits
+    until it manages the screen, runs @argv, stops it. Returns @argv's exit
+    status."""
+    import shutil
+    import tempfile
+    directory = tempfile.mkdtemp(prefix='tanba-wm-')
+    try:
+        rc = os.path.join(directory, 'rc.xml')
+        ready = os.path.join(directory, 'ready')
+        with open(rc, 'w') as f:
+            f.write(OPENBOX_RC)
+        env = dict(os.environ, HOME=directory, XDG_CONFIG_HOME=directory, XDG_CACHE_HOME=directory,
+                   XDG_DATA_HOME=directory)
+        # --startup runs once Openbox manages the screen.
+        wm = subprocess.Popen(['openbox', '--sm-disable', '--config-file', rc, '--startup', 'touch ' + ready],
+                              env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+        try:
+            wait_for(lambda: os.path.exists(ready) or wm.poll() is not None, 30,
+                     what='the window manager (openbox) to start')
+            if wm.poll() is not None:
+                print('Bail out! openbox exited with status %d: install the Debian package openbox'
+                      % wm.returncode, flush=True)
+                return 1
+            return subprocess.run(argv, env=dict(os.environ, TANBA_E2E_WM='openbox')).returncode
+        finally:
+            if wm.poll() is None:
+                wm.terminate()
+                try:
+                    wm.wait(10)
+                except subprocess.TimeoutExpired:
+                    wm.kill()
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def run_in_session(script, extra_env=None, window_manager=False):
     """Re-runs @script inside dbus-run-session + xvfb-run with
     TANBA_E2E_INNER=1, keeping only TAP lines on standard output (the
-    accessibility registry prints to it too). Returns the exit status."""
+    accessibility registry prints to it too). With @window_manager, Openbox
+    manages the display as on a desktop (TANBA_E2E_WM=openbox is then set):
+    windows are activated, and focus returns to a window when its dialog
+    closes. Returns the exit status."""
     import shutil
     import sys
     import tempfile
@@ -379,8 +480,10 @@ def run_in_session(script, extra_env=None):
     env.pop('NO_AT_BRIDGE', None)
     env.pop('GTK_A11Y', None)
     env.update(extra_env or {})
-    inner = subprocess.Popen(['dbus-run-session', '--', 'xvfb-run', '-a', '-s', '-screen 0 1280x1024x24',
-                              sys.executable, os.path.abspath(script)],
+    argv = [sys.executable, os.path.abspath(script)]
+    if window_manager:
+        argv = [sys.executable, os.path.abspath(__file__), '--window-manager'] + argv
+    inner = subprocess.Popen(['dbus-run-session', '--', 'xvfb-run', '-a', '-s', '-screen 0 1280x1024x24'] + argv,
                              env=env, stdout=subprocess.PIPE, text=True)
     for line in inner.stdout:
         if re.match(r'^(ok |not ok |1\.\.|#|Bail out!)', line):
@@ -391,3 +494,11 @@ def run_in_session(script, extra_env=None):
     status = inner.wait()
     shutil.rmtree(runtime, ignore_errors=True)
     return status
+
+
+if __name__ == '__main__':
+    import sys
+    if len(sys.argv) > 2 and sys.argv[1] == '--window-manager':
+        sys.exit(with_window_manager(sys.argv[2:]))
+    print('usage: %s --window-manager PROGRAM [ARGUMENT...]' % sys.argv[0], file=sys.stderr)
+    sys.exit(2)

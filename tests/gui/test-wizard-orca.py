@@ -9,9 +9,13 @@ checked: each page's heading, each field's name, the password rules with
 their states, error 0200040, progress percentages and the final result. The
 token is checked with pkcs11-tool afterwards (PIN through its environment).
 
-Xvfb has no window manager: when a message dialog closes, the keyboard
-focus is given back to the wizard window with xdotool (a window manager
-would do that).
+Openbox manages the display as on a desktop (tanba_atspi.run_in_session
+with window_manager=True): it focuses the dialog when it appears and gives
+the focus back to the wizard when it closes; Orca then names the window
+("Step 3 of 8 — Welcome") and the page. Once the program is on the
+accessibility bus, the test switches away from the new wizard window and
+back (tanba_atspi.reactivate_window says why): Orca names step 1's window and
+page there. Each step's title and page heading is checked in what Orca said.
 
 The same run in another language: --lang ru runs Orca, the wizard and
 everything else under LANG=ru_RU.UTF-8 with the translations of the build
@@ -50,6 +54,12 @@ TOKEN_NAME = 'Orca-1'
 # The languages this run knows: the locale it runs in.
 LOCALES = {'en': 'C.UTF-8', 'ru': 'ru_RU.UTF-8'}
 LANG = os.environ.get('TANBA_ORCA_LANG', 'en')
+
+# Each step's title (in the window title) and its page's heading.
+STEP_TITLES = ('Connect the token', 'Token password', 'Welcome', 'Registration data',
+               'Token personalization', 'Confirmation', 'Creating the profile', 'Done')
+STEP_HEADINGS = ('Connect your token', 'Token password', 'Welcome to profile creation', 'Registration data',
+                 'Token personalization', 'Confirm the data', 'Creating the profile', 'The profile is ready')
 
 tap_count = 0
 
@@ -159,17 +169,12 @@ class Texts:
         title = self('Step %d of %d — %s')
         return '^' + re.escape(title[:title.index('%s')] % (step, 8))
 
+    def window_title(self, step):
+        """A pattern for the whole title of the wizard window at @step."""
+        return re.escape(self('Step %d of %d — %s') % (step, 8, self(STEP_TITLES[step - 1])))
+
 
 _ = None  # the Texts of the run, made in main()
-
-
-def focus_wizard(step, retab=False):
-    """Gives the X focus back to the wizard (no window manager here); with
-    @retab, Shift+Tab and Tab make Orca take the focused control again."""
-    t.focus_window(_.window(step))
-    if retab:
-        time.sleep(0.5)
-        slow_keys('shift+Tab', 'Tab')
 
 
 def main():
@@ -211,13 +216,23 @@ def main():
         time.sleep(2)
         orca.start([TANBA, '--module', SOFTHSM, '--server', url, '--trust-anchor', demo['ca_certificate']])
         app = t.find_app('tanba')
-        focus_wizard(1)
-        # Without a window manager no window:activate reaches Orca: a Tab
-        # there and back gives it the focus, as a user's first key would.
-        time.sleep(1)
-        slow_keys('shift+Tab', 'Tab')
+        # The user switches away and back to the new window (why:
+        # t.reactivate_window): Orca names the window, the page and the
+        # control with the focus.
+        start = orca.mark()
+        for attempt in range(1, 4):
+            t.reactivate_window(_.window(1))
+            try:
+                orca.wait_said(_.window_title(1), start, timeout=15)
+                break
+            except t.Failure:
+                # Seen once in ~10 runs under load, the cause not found:
+                # the user switches again, and the test says so.
+                print('# attempt %d: Orca did not name the reactivated window' % attempt, flush=True)
         connected = _.said('_I have connected my token')
-        orca.wait_said(connected, timeout=60)
+        orca.wait_said(_.window_title(1), start, timeout=1)
+        orca.wait_said(_.said('Connect your token'), start)
+        orca.wait_said(connected, start)
         ok('Orca runs headless and speaks into a file')
 
         # Each wait looks only at what was said after the keys that cause it
@@ -237,10 +252,12 @@ def main():
         orca.wait_said(_.said('_Password of the token:'), press(_.mnemonic('_Next')))
         slow_type('12345678')
         orca.wait_said(_.said('Create a new profile?'), press('Return'))
-        mark = press('Return')  # the dialog's default: Create a new profile
-        focus_wizard(3, retab=True)
+        # The dialog's default: Create a new profile. The window manager gives
+        # the focus back to the wizard; Orca names it and reads the page.
+        mark = press('Return')
 
         # 3. Welcome: the text is read; Enter.
+        orca.wait_said(_.window_title(3), mark)
         orca.wait_said(_.said('Welcome to profile creation'), mark)
 
         # 4. Registration data, with a wrong OTP PIN first.
@@ -248,7 +265,7 @@ def main():
         slow_type(user['user_id'])
         orca.wait_said(_.said('OTP _PIN:'), press('Tab'))
         slow_type('zzzzzzzzzz2')
-        orca.wait_said(_.said('_Key file:'), press('Tab'))
+        orca.wait_said(_.said('_Key file:'), press(_.mnemonic('_Key file:')))
         slow_type(user['key_file'])
         orca.wait_said(r'0200040', press('Return'), timeout=60)
         ok('error 0200040 is spoken')
@@ -292,13 +309,12 @@ def main():
 
         said = orca.said()
         expected = [
-            # Page 1 is reached by Tab inside the first window: without a
-            # window manager no window:activate makes Orca name the window
-            # and the page there (its controls are checked below).
-            ('page headings', [_.said(m) for m in ('Token password', 'Welcome to profile creation',
-                                                   'Registration data', 'Token personalization',
-                                                   'Confirm the data', 'Creating the profile',
-                                                   'The profile is ready')]),
+            # Each step's title names its page (a GtkStackPage) where the
+            # focus enters it; the whole window title is said where the
+            # window is activated: step 1, and step 3 after the dialog.
+            ('step titles', [r'(?m)^' + _.said(m) for m in STEP_TITLES]),
+            ('window titles', [_.window_title(1), _.window_title(3)]),
+            ('page headings', [_.said(m) for m in STEP_HEADINGS]),
             ('field names', [_.said(m) for m in ('_Password of the token:', '_User ID:', 'OTP _PIN:', '_Key file:',
                                                  'Token na_me (optional):', 'New _password:', 'Con_firmation:',
                                                  '_I confirm the data', '_I have connected my token')]),
@@ -364,4 +380,4 @@ if __name__ == '__main__':
     if problem is not None:
         print('1..1\nnot ok 1 - %s' % problem, flush=True)
         sys.exit(1)
-    sys.exit(t.run_in_session(__file__, {'TANBA_ORCA_LANG': args.lang}))
+    sys.exit(t.run_in_session(__file__, {'TANBA_ORCA_LANG': args.lang}, window_manager=True))
