@@ -44,6 +44,32 @@ typedef struct
 
 /* --- helpers ------------------------------------------------------------ */
 
+/* libsoup before 3.3 never closes a kept-alive connection that its client
+ * closes while the server waits for the next request (fixed upstream by
+ * commit d20c6601, "server: do not leak idle connections closed by the
+ * client"): the connection keeps its descriptor (in CLOSE_WAIT) and its
+ * memory until the server ends. Tanba's clients open a connection per
+ * request, so such a server ran out of descriptors after some thousand
+ * requests, its memory growing all the while (found by bench-refserver-load).
+ * With that libsoup every answer says "Connection: close" and the server
+ * closes the connection itself: no keep-alive. (Keeping it open for the
+ * certConf after an ip would leak the ip's connection of every client that
+ * sends its certConf on a new one, as Tanba's does.) */
+static gboolean
+idle_connections_leak (void)
+{
+  return soup_get_major_version () == 3 && soup_get_minor_version () < 3;
+}
+
+static void
+request_read_cb (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 gpointer           user_data)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
+                                "close");
+}
+
 static void
 answer_text (SoupServerMessage *msg,
              guint              status,
@@ -426,6 +452,8 @@ tanba_server_http_listen (TanbaServerHttp  *self,
   self->server = soup_server_new ("server-header", "tanba-refserver/" PACKAGE_VERSION " ",
                                   "tls-certificate", certificate,
                                   NULL);
+  if (idle_connections_leak ())
+    g_signal_connect (self->server, "request-read", G_CALLBACK (request_read_cb), NULL);
   soup_server_add_handler (self->server, "/pkix", pkix_cb, self, NULL);
   soup_server_add_handler (self->server, "/test/faults", faults_cb, self, NULL);
   soup_server_add_handler (self->server, NULL, root_cb, self, NULL);

@@ -219,11 +219,18 @@ test_init_key (Fixture       *f,
   OSSL_CMP_CTX_free (ctx);
   assert_issued_for (auth_cert, auth_key, FALSE);
 
-  /* ir, certConf, ir, certConf: four messages on one kept-alive connection */
+  /* ir, certConf, ir, certConf: four messages on one kept-alive connection;
+   * with libsoup < 3.3 the server closes each connection after its answer
+   * (tanba-server-http.c, idle_connections_leak): four connections, and the
+   * client's attempt to reuse them costs nothing but new ones */
   g_assert_cmpuint (f->connections->len, ==, 4);
   for (guint i = 1; i < f->connections->len; i++)
-    g_assert_cmpuint (g_array_index (f->connections, guint64, i), ==,
-                      g_array_index (f->connections, guint64, 0));
+    if (soup_get_minor_version () >= 3)
+      g_assert_cmpuint (g_array_index (f->connections, guint64, i), ==,
+                        g_array_index (f->connections, guint64, 0));
+    else
+      g_assert_cmpuint (g_array_index (f->connections, guint64, i), !=,
+                        g_array_index (f->connections, guint64, i - 1));
 
   X509_free (sign_cert);
   X509_free (auth_cert);
