@@ -531,6 +531,139 @@ test_bad_input (void)
     }
 }
 
+/* OpenSC's PKCS#11 spy in front of SoftHSM: it logs every call (PINs too,
+ * so its log is removed as soon as it is read). */
+#define SPY_MODULE "/usr/lib/x86_64-linux-gnu/pkcs11-spy.so"
+#define OTHER_ADMIN_PIN "So7-Adm1n"
+#define WRONG_ADMIN_PIN "Wr0ng-Adm"
+
+/* `register` through the spy; returns what the spy saw (the log deleted). */
+static char *
+run_register_spied (CliResult               *result,
+                    guint                    token_index,
+                    const char              *input,
+                    GPtrArray               *args)
+{
+  g_autofree char *log_path = g_build_filename (work_dir, "spy.log", NULL);
+  char *log = NULL;
+
+  g_unlink (log_path);
+  g_setenv ("PKCS11SPY", hsm->module_path, TRUE);
+  g_setenv ("PKCS11SPY_OUTPUT", log_path, TRUE);
+  run_register_full (result, token_index, SPY_MODULE, input, (const char * const *) args->pdata);
+  g_unsetenv ("PKCS11SPY");
+  g_unsetenv ("PKCS11SPY_OUTPUT");
+  g_assert_true (g_file_get_contents (log_path, &log, NULL, NULL));
+  g_unlink (log_path);
+  return log;
+}
+
+/* The number of calls of @function in a spy log that returned @rv. */
+static guint
+spied_calls (const char *log,
+             const char *function,
+             const char *rv)
+{
+  g_autofree char *head = g_strdup_printf (": %s\n", function);
+  guint n = 0;
+
+  for (const char *p = log; (p = strstr (p, head)) != NULL; p += strlen (head))
+    {
+      const char *returned = strstr (p, "Returned:");
+      const char *end = returned != NULL ? strchr (returned, '\n') : NULL;
+      g_autofree char *line = returned != NULL ? g_strndup (returned, end != NULL ? (gsize) (end - returned) : strlen (returned)) : NULL;
+
+      if (rv == NULL || (line != NULL && strstr (line, rv) != NULL))
+        n++;
+    }
+  return n;
+}
+
+/* A new token whose administrator PIN was changed (as the bank's guide
+ * teaches, in the control panel): register without --admin-pin-differs
+ * sends the factory PIN once, stops with a message that says what to do,
+ * and leaves the token as it was; with the PIN on standard input it
+ * completes. */
+static void
+test_admin_pin_changed (void)
+{
+  guint t = take_token ();
+  TanbaTestDemoUser *u = take_user ();
+  g_autofree char *slot = g_strdup_printf ("%lu", slot_of (t));
+  g_autoptr(GPtrArray) args = register_args (u, t, FALSE, NULL);
+  g_autoptr(GPtrArray) args_differs = register_args (u, t, FALSE, "--admin-pin-differs", NULL);
+  g_autofree char *input = input_for (u, NULL);
+  g_autofree char *input_wrong = g_strdup_printf ("%s\n%s\n%s\n%s\n", u->otp_pin, TANBA_FACTORY_USER_PIN,
+                                                  NEW_PIN, WRONG_ADMIN_PIN);
+  g_autofree char *input_right = g_strdup_printf ("%s\n%s\n%s\n%s\n", u->otp_pin, TANBA_FACTORY_USER_PIN,
+                                                  NEW_PIN, OTHER_ADMIN_PIN);
+  g_autoptr(JsonObject) done = NULL;
+  g_autofree char *query = NULL;
+  g_autofree char *count = NULL;
+
+  g_ptr_array_add (secrets, g_strdup (OTHER_ADMIN_PIN));
+  g_ptr_array_add (secrets, g_strdup (WRONG_ADMIN_PIN));
+
+  /* The administrator PIN changed from outside, by OpenSC's pkcs11-tool. */
+  {
+    const char *env[] = { "TANBA_TEST_OLD", TANBA_FACTORY_ADMIN_PIN, "TANBA_TEST_NEW", OTHER_ADMIN_PIN, NULL };
+    const char *argv[] = { "pkcs11-tool", "--module", hsm->module_path, "--slot", slot,
+                           "--login", "--login-type", "so", "--so-pin", "env:TANBA_TEST_OLD",
+                           "--change-pin", "--new-pin", "env:TANBA_TEST_NEW", NULL };
+
+    g_assert_cmpint (tanba_test_run_env (argv, env, NULL, NULL, NULL), ==, 0);
+    g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, slot_of (t), TRUE, OTHER_ADMIN_PIN), ==, 0);
+  }
+
+  /* 1. No --admin-pin-differs: the factory PIN is refused, once. */
+  {
+    g_auto(CliResult) r = { 0 };
+    g_autofree char *spied = run_register_spied (&r, t, input, args);
+
+    g_assert_cmpint (r.status, ==, 4);   /* TANBA_EXIT_WRONG_PIN */
+    g_assert_nonnull (strstr (r.err, "did not accept the factory administrator PIN 87654321"));
+    g_assert_nonnull (strstr (r.err, "Nothing on the token was changed"));
+    g_assert_nonnull (strstr (r.err, "Run the same command again with --admin-pin-differs"));
+    /* Not the "--continue" advice: there is nothing to continue. */
+    g_assert_null (strstr (r.err, "--continue"));
+    g_assert_null (done_event (r.out));
+    /* One administrator try: one C_InitToken, refused; no other SO login. */
+    g_assert_cmpuint (spied_calls (spied, "C_InitToken", NULL), ==, 1);
+    g_assert_cmpuint (spied_calls (spied, "C_InitToken", "CKR_PIN_INCORRECT"), ==, 1);
+    g_assert_null (strstr (spied, "userType = CKU_SO"));
+    assert_untouched (t);
+    g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, slot_of (t), TRUE, OTHER_ADMIN_PIN), ==, 0);
+  }
+
+  /* 2. A wrong administrator PIN given: refused once as well, the token unchanged. */
+  {
+    g_auto(CliResult) r = { 0 };
+    g_autofree char *spied = run_register_spied (&r, t, input_wrong, args_differs);
+
+    g_assert_cmpint (r.status, ==, 4);
+    g_assert_nonnull (strstr (r.err, "did not accept the administrator PIN that was entered"));
+    g_assert_nonnull (strstr (r.err, "Check the administrator PIN"));
+    g_assert_cmpuint (spied_calls (spied, "C_InitToken", "CKR_PIN_INCORRECT"), ==, 1);
+    g_assert_cmpuint (spied_calls (spied, "C_InitToken", NULL), ==, 1);
+    assert_untouched (t);
+  }
+
+  /* 3. The right one, last on standard input: the registration completes. */
+  {
+    g_auto(CliResult) r = { 0 };
+
+    run_register (&r, t, u, FALSE, input_right, args_differs);
+    g_assert_cmpint (r.status, ==, 0);
+    done = done_event (r.out);
+    assert_registered (t, u, done, "RSA");
+    /* Re-initializing keeps the administrator PIN the user set. */
+    g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, slot_of (t), TRUE, OTHER_ADMIN_PIN), ==, 0);
+  }
+  query = g_strdup_printf ("SELECT count(*) FROM certificates WHERE user_id = '%s'", u->user_id);
+  count = sql (query);
+  g_assert_cmpstr (count, ==, "2");
+}
+
 static void
 post_faults (const char *json)
 {
@@ -1294,6 +1427,7 @@ main (int    argc,
   g_test_add_func ("/registration/mac", test_mac);
   g_test_add_func ("/registration/lookalike-pin", test_lookalike);
   g_test_add_func ("/registration/bad-input", test_bad_input);
+  g_test_add_func ("/registration/admin-pin-changed", test_admin_pin_changed);
   g_test_add_func ("/registration/unfinished-rules", test_unfinished_rules);
   g_test_add_func ("/registration/transport-errors", test_transport_errors);
   g_test_add_func ("/registration/reused-init-key", test_reused_init_key);

@@ -314,6 +314,22 @@ tanba_cli_register_command (TanbaCliOptions *options,
     }
 
   result = tanba_registration_run (token, params, print_progress, options, NULL, &error);
+  if (result == NULL && g_error_matches (error, TANBA_REGISTRATION_ERROR, TANBA_REGISTRATION_ERROR_ADMIN_PIN))
+    {
+      /* The token refused the administrator PIN and is unchanged. The PIN
+       * is never sent again by itself: say how to give the right one. */
+      g_printerr ("tanba-cli: %s\n", error->message);
+      g_printerr ("tanba-cli: %s\n",
+                  o.admin_pin_differs
+                  ? _("Check the administrator PIN, then run the same command again with --admin-pin-differs and the administrator PIN as the last line of the input.")
+                  : _("Run the same command again with --admin-pin-differs and give the token’s administrator PIN as the last line of the input."));
+      return TANBA_EXIT_WRONG_PIN;
+    }
+  if (result == NULL && g_error_matches (error, TANBA_REGISTRATION_ERROR, TANBA_REGISTRATION_ERROR_ADMIN_PIN_LOCKED))
+    {
+      g_printerr ("tanba-cli: %s\n", error->message);
+      return TANBA_EXIT_PIN_LOCKED;
+    }
   if (result == NULL)
     {
       int code = tanba_cli_fail (error);

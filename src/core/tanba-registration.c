@@ -493,6 +493,58 @@ ensure_user_login (Run     *run,
   return tanba_token_login (run->token, TANBA_ROLE_USER, user_pin (run), error);
 }
 
+/* Formatting failed with @token_error (taken). When the token refused the
+ * administrator PIN, C_InitToken changed nothing (the token is still in
+ * factory state): the error says so, with the tries the token's flags say
+ * are left, so that the caller asks for the PIN instead of sending the same
+ * one again. Anything else is passed on as it is. */
+static gboolean
+fail_personalize (Run     *run,
+                  GError  *token_error,
+                  gboolean factory_pin,
+                  GError **error)
+{
+  g_autoptr(TanbaTokenInfo) info = NULL;
+  g_autoptr(GString) message = NULL;
+
+  if (token_error->domain != TANBA_TOKEN_ERROR
+      || (token_error->code != TANBA_TOKEN_ERROR_PIN_INCORRECT
+          && token_error->code != TANBA_TOKEN_ERROR_PIN_LOCKED))
+    {
+      g_propagate_error (error, token_error);
+      return FALSE;
+    }
+  info = tanba_token_get_info (run->token, NULL);
+  /* Re-initialized already (the PIN was refused afterwards): not this case. */
+  if (info == NULL || !tanba_token_info_is_factory_empty (info))
+    {
+      g_propagate_error (error, token_error);
+      return FALSE;
+    }
+  g_debug ("registration: the token refused the %s administrator PIN: %s",
+           factory_pin ? "factory" : "given", token_error->message);
+
+  if (token_error->code == TANBA_TOKEN_ERROR_PIN_LOCKED || tanba_token_info_so_pin_locked (info))
+    {
+      g_error_free (token_error);
+      g_set_error_literal (error, TANBA_REGISTRATION_ERROR, TANBA_REGISTRATION_ERROR_ADMIN_PIN_LOCKED,
+                           _("The token’s administrator PIN is locked after too many wrong attempts, so the token cannot be personalized. Nothing on the token was changed. Contact your bank: the token must be unblocked or replaced."));
+      return FALSE;
+    }
+  g_error_free (token_error);
+
+  message = g_string_new (factory_pin
+                          ? _("The token did not accept the factory administrator PIN 87654321: it was changed on this token.")
+                          : _("The token did not accept the administrator PIN that was entered."));
+  if (tanba_token_info_so_pin_final_try (info))
+    g_string_append_printf (message, " %s", _("Only one try is left: another wrong administrator PIN locks it, and the token can then no longer be personalized."));
+  else if (tanba_token_info_so_pin_count_low (info))
+    g_string_append_printf (message, " %s", _("Few tries are left before the administrator PIN locks."));
+  g_string_append_printf (message, " %s", _("Nothing on the token was changed. The registration needs the administrator PIN that was set for this token."));
+  g_set_error_literal (error, TANBA_REGISTRATION_ERROR, TANBA_REGISTRATION_ERROR_ADMIN_PIN, message->str);
+  return FALSE;
+}
+
 /* Step 1: a new label and a new password on the empty token. */
 static gboolean
 personalize (Run     *run,
@@ -502,6 +554,7 @@ personalize (Run     *run,
   g_autoptr(TanbaTokenInfo) info = NULL;
   g_autofree char *label = NULL;
   const char *admin_pin = p->admin_pin != NULL ? p->admin_pin : TANBA_FACTORY_ADMIN_PIN;
+  GError *format_error = NULL;
 
   if (!require (p->user_id, _("the user ID"), error)
       || !require (p->current_pin, _("the token's current password"), error)
@@ -539,8 +592,8 @@ personalize (Run     *run,
   if (!tanba_token_login (run->token, TANBA_ROLE_USER, p->current_pin, error)
       || !tanba_token_logout (run->token, error))
     return FALSE;
-  if (!tanba_token_format (run->token, admin_pin, label, p->new_pin, FALSE, error))
-    return FALSE;
+  if (!tanba_token_format (run->token, admin_pin, label, p->new_pin, FALSE, &format_error))
+    return fail_personalize (run, format_error, p->admin_pin == NULL, error);
   /* The riskiest moment: re-initialized, no marker yet (the journal knows). */
   pause_at ("personalized-formatted");
   if (!tanba_token_login (run->token, TANBA_ROLE_USER, p->new_pin, error))

@@ -34,6 +34,13 @@ typedef enum
   TANBA_REGISTRATION_ERROR_OTHER_USER,       /* the unfinished registration is another user's */
   TANBA_REGISTRATION_ERROR_MISSING_INPUT,    /* a parameter the next step needs was not given */
   TANBA_REGISTRATION_ERROR_ALREADY_DONE,     /* nothing left to do */
+  /* Personalization: the token refused the administrator PIN (the factory
+   * one when none was given). The token is unchanged: ask for the PIN that
+   * was set, and never send the refused one again. */
+  TANBA_REGISTRATION_ERROR_ADMIN_PIN,
+  /* Personalization: the administrator PIN is locked; the token cannot be
+   * re-initialized (the bank must unblock or replace it). */
+  TANBA_REGISTRATION_ERROR_ADMIN_PIN_LOCKED,
 } TanbaRegistrationErrorCode;
 
 GQuark tanba_registration_error_quark (void);
@@ -83,7 +90,9 @@ void tanba_registration_params_take_opened_key_file (TanbaRegistrationParams *pa
 void tanba_registration_params_set_use_mac        (TanbaRegistrationParams *params, gboolean use_mac);
 void tanba_registration_params_set_otp_pin        (TanbaRegistrationParams *params, const char *otp_pin);
 /* The token's password now (12345678 on a new token), the new one chosen at
- * personalization (NULL: keep), the administrator PIN (NULL: the factory one). */
+ * personalization (NULL: keep), the administrator PIN (NULL: the factory one;
+ * if the token refuses it, the run fails with TANBA_REGISTRATION_ERROR_ADMIN_PIN
+ * and changes nothing on the token). */
 void tanba_registration_params_set_current_pin    (TanbaRegistrationParams *params, const char *pin);
 void tanba_registration_params_set_new_pin        (TanbaRegistrationParams *params, const char *pin);
 void tanba_registration_params_set_admin_pin      (TanbaRegistrationParams *params, const char *pin);

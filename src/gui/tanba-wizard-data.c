@@ -40,6 +40,7 @@ tanba_wizard_data_clear (TanbaWizardData *data)
   g_clear_pointer (&data->certified_user_id, g_free);
   g_clear_pointer (&data->token_name, g_free);
   wipe_string (&data->new_pin);
+  wipe_string (&data->admin_pin);
   g_clear_pointer (&data->result, tanba_registration_marker_free);
 }
 
@@ -159,6 +160,8 @@ tanba_wizard_data_build_params (TanbaWizardData *data)
     tanba_registration_params_set_current_pin (params, data->current_pin);
   if (data->new_pin != NULL)
     tanba_registration_params_set_new_pin (params, data->new_pin);
+  if (data->admin_pin != NULL)
+    tanba_registration_params_set_admin_pin (params, data->admin_pin);
   if (data->token_name != NULL)
     tanba_registration_params_set_token_name (params, data->token_name);
   tanba_registration_params_set_algorithm (params, data->algorithm);

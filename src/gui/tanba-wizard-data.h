@@ -48,6 +48,11 @@ typedef struct
   char                    *token_name;
   char                    *new_pin;        /* secret */
 
+  /* Page 7: the administrator PIN, asked for only when the token refused
+   * the factory one (87654321). */
+  char                    *admin_pin;      /* secret; wiped once personalization used it */
+  gboolean                 admin_pin_needed; /* refused once: the factory PIN is never sent again */
+
   /* Page 7: the result. */
   TanbaRegistrationMarker *result;
 } TanbaWizardData;
@@ -74,7 +79,9 @@ char            *tanba_wizard_data_dup_token_title (TanbaWizardData *data);
 /* The expiry date of certificates requested today for the chosen term,
  * formatted for people ("28 November 2027"). */
 char            *tanba_wizard_data_dup_expiry_date (TanbaWizardData *data);
-/* The parameters of a registration run from what was collected. */
+/* The parameters of a registration run from what was collected. The
+ * administrator PIN goes in only when one was typed (else the run tries the
+ * factory one): callers check admin_pin_needed first. */
 TanbaRegistrationParams *tanba_wizard_data_build_params (TanbaWizardData *data);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TanbaWizardData, tanba_wizard_data_unref)

@@ -35,8 +35,16 @@ REFSERVER = os.environ['TANBA_REFSERVER']
 NEW_PASSWORD = 'Tanba2026x'
 TOKEN_NAME = 'Tanba-E2E'
 # 'restart': after the failure, close the window and continue in a new
-# start; 'continue': the "Continue registration" button in the same window.
+# start; 'continue': the "Continue registration" button in the same window;
+# 'admin-pin': the token's administrator PIN is not the factory one, so the
+# run stops at personalization and asks for it (no server fault then).
 MODE = os.environ.get('TANBA_E2E_MODE', 'restart')
+# admin-pin mode: the administrator PIN set on the token, and a wrong one.
+ADMIN_PIN = 'So7-Adm1n'
+WRONG_ADMIN_PIN = 'Wr0ng-Adm'
+# OpenSC's PKCS#11 spy between the wizard and SoftHSM (admin-pin mode): it
+# logs every call, so the administrator PINs the token was sent can be counted.
+SPY = '/usr/lib/x86_64-linux-gnu/pkcs11-spy.so'
 
 tap_count = 0
 
@@ -60,17 +68,24 @@ class Fixture:
             f.write('directories.tokendir = %s\nobjectstore.backend = file\n'
                     'log.level = ERROR\nslots.removable = true\n' % tokens)
         self.env = dict(os.environ, SOFTHSM2_CONF=self.softhsm_conf)
+        # admin-pin mode: a new token whose administrator PIN was changed,
+        # as the bank's guide teaches (the user PIN is still the factory one).
+        so_pin = ADMIN_PIN if MODE == 'admin-pin' else '87654321'
         subprocess.run(['softhsm2-util', '--init-token', '--free', '--label', '',
-                        '--so-pin', '87654321', '--pin', '12345678'],
+                        '--so-pin', so_pin, '--pin', '12345678'],
                        env=self.env, check=True, stdout=subprocess.DEVNULL)
+        self.spy_log = os.path.join(self.dir, 'pkcs11-spy.log')
         # The reference server with its demo users.
         self.data = os.path.join(self.dir, 'server')
         out = subprocess.run([REFSERVER, '--init-demo', self.data, '--json'],
                              check=True, capture_output=True, text=True).stdout
         self.demo = json.loads(out.strip().splitlines()[-1])
         self.server_log = open(os.path.join(self.dir, 'server.log'), 'a')
-        # The first CMP request (ir) stalls: time to look at the progress page.
-        self.start_server('127.0.0.1:0', faults=[{'kind': 'stall', 'message': 'ir', 'count': 1, 'seconds': 60}])
+        if MODE == 'admin-pin':
+            self.start_server('127.0.0.1:0')
+        else:
+            # The first CMP request (ir) stalls: time to look at the progress page.
+            self.start_server('127.0.0.1:0', faults=[{'kind': 'stall', 'message': 'ir', 'count': 1, 'seconds': 60}])
 
     def start_server(self, listen, faults=None):
         env = dict(os.environ)
@@ -98,8 +113,12 @@ class Fixture:
                    XDG_CONFIG_HOME=os.path.join(self.dir, 'config'),
                    GTK_A11Y='atspi')
         env.pop('NO_AT_BRIDGE', None)
+        module = SOFTHSM
+        if MODE == 'admin-pin':
+            module = SPY
+            env.update(PKCS11SPY=SOFTHSM, PKCS11SPY_OUTPUT=self.spy_log)
         self.app_log = open(os.path.join(self.dir, 'tanba.log'), 'w')
-        self.app = subprocess.Popen([TANBA, '--module', SOFTHSM, '--server', self.url,
+        self.app = subprocess.Popen([TANBA, '--module', module, '--server', self.url,
                                      '--trust-anchor', self.demo['ca_certificate']],
                                     env=env, stdout=self.app_log, stderr=subprocess.STDOUT)
 
@@ -122,6 +141,63 @@ class Fixture:
                               '--login', '--pin', 'env:TANBA_E2E_PIN', '--list-objects', '--type', type_],
                              env=env, check=True, capture_output=True, text=True).stdout
         return out
+
+
+def spied_init_token_pins(path):
+    """The PINs and results of every C_InitToken in a PKCS#11 spy log, in order."""
+    calls = []
+    with open(path, errors='replace') as f:
+        records = re.split(r'\n(?=\d+: C_)', f.read())
+    for record in records:
+        if not re.match(r'\d+: C_InitToken\n', record):
+            continue
+        dump = re.search(r'\[in\] pPin\[ulPinLen\][^\n]*\n((?:\s+[0-9a-fA-F]{8}  [^\n]*\n)+)', record)
+        pin = b''
+        for line in (dump.group(1).splitlines() if dump else []):
+            hex_bytes = re.match(r'\s+[0-9a-fA-F]{8}  ((?:[0-9a-fA-F]{2} )+)', line + ' ')
+            pin += bytes(int(h, 16) for h in hex_bytes.group(1).split())
+        result = re.search(r'Returned:\s+\d+ (\w+)', record)
+        calls.append((pin.decode(errors='replace'), result.group(1) if result else None))
+    return calls
+
+
+def admin_pin_refused(app, w):
+    """admin-pin mode, step 7: the token refused the factory administrator
+    PIN; the field asking for it is shown, focused, described with the tries
+    left; a wrong PIN (Enter in the field) is refused in the same way; the
+    right one and "Continue registration" let the registration go on."""
+    entry = t.find(w, 'password text', 'Administrator PIN:', timeout=120)
+    reason = t.find(w, 'label', match='^The registration stopped: ')
+    print('# %s' % t.name(reason))
+    assert 'did not accept the factory administrator PIN 87654321' in t.name(reason), t.name(reason)
+    t.wait_for(lambda: t.is_focused(entry), 10, what='focus on the administrator PIN field')
+    # (REQUIRED is checked in test-wizard-pages: GTK 4.8 does not pass it on to AT-SPI.)
+    t.wait_for(lambda: t.description(entry).startswith(t.name(reason)), 10,
+               what='the reason spoken on the administrator PIN field')
+    description = t.description(entry)
+    print('# described: %s' % description)
+    assert 'Type the administrator PIN' in description, description
+    # SoftHSM flags "count low" after a wrong administrator PIN: said before typing.
+    assert 'Few tries left' in description, description
+    t.find(w, 'push button', 'Continue registration')
+    t.assert_page_accessible(w, 'Creating the profile')
+    ok('the factory administrator PIN refused: the reason and the tries left on the focused '
+       '"Administrator PIN:" field')
+
+    # A wrong one: refused, the field emptied and focused again.
+    t.fill(entry, WRONG_ADMIN_PIN)
+    t.key('Return')
+    t.wait_for(lambda: 'did not accept the administrator PIN that was entered' in t.description(entry), 120,
+               what='the wrong administrator PIN refused')
+    t.wait_for(lambda: t.is_focused(entry), 10, what='focus on the administrator PIN field again')
+    assert t.char_count(entry) == 0, 'the refused administrator PIN was not cleared'
+    second_error = t.name(t.find(w, 'label', match='^The registration stopped: '))
+    ok('a wrong administrator PIN: refused, said on the emptied, focused field')
+
+    # The right one, then "Continue registration".
+    t.fill(entry, ADMIN_PIN)
+    t.click(t.find(w, 'push button', 'Continue registration'))
+    return second_error
 
 
 def page(app, step, title, heading):
@@ -241,6 +317,11 @@ def main():
         # 7. Progress: steps, a named focusable progress bar that speaks.
         w = page(app, 7, 'Creating the profile', 'Creating the profile')
         bar = t.find(w, 'progress bar', 'Registration progress')
+        if MODE == 'admin-pin':
+            first_error = admin_pin_refused(app, w)
+            wait_finished(app, previous_error=first_error)
+            ok('with the administrator PIN typed, "Continue registration" completes the registration')
+            return finish(fx, app, user)
         assert t.has_state(bar, pyatspi.STATE_FOCUSED), 'the progress bar has not the focus'
         t.find(w, 'label', 'Key generation may take up to 5 minutes.')
         steps = t.find(w, 'list', 'Steps')
@@ -300,7 +381,14 @@ def main():
                 t.click(next_button(w))
         wait_finished(app, previous_error=first_error)
         ok('the interrupted registration completes')
+        return finish(fx, app, user)
+    except Exception:
+        return fail(fx)
 
+
+def finish(fx, app, user):
+    """Step 8, then the token and the server checked independently."""
+    try:
         # 8. Done.
         w = page(app, 8, 'Done', 'The profile is ready')
         t.find(w, None, match=re.escape(user['user_id']))
@@ -328,27 +416,39 @@ def main():
                                  % user['user_id']], check=True, capture_output=True, text=True).stdout.strip()
         assert status == 'complete', status
         ok('the reference server says the registration is complete')
+        if MODE == 'admin-pin':
+            # The wizard sent the factory administrator PIN once, never again.
+            calls = spied_init_token_pins(fx.spy_log)
+            expected = [('87654321', 'CKR_PIN_INCORRECT'), (WRONG_ADMIN_PIN, 'CKR_PIN_INCORRECT'),
+                        (ADMIN_PIN, 'CKR_OK')]
+            assert calls == expected, 'C_InitToken calls: %r' % [(len(p), r) for p, r in calls]
+            ok('pkcs11-spy: the token was sent the factory administrator PIN once, then only what was typed')
     except Exception:
-        import traceback
-        print('not ok %d - %s' % (tap_count + 1, traceback.format_exc().strip().splitlines()[-1]))
-        for line in traceback.format_exc().splitlines():
-            print('# ' + line)
-        try:
-            for line in t.dump(t.find_app('tanba', 2)).splitlines():
-                print('# ' + line)
-        except Exception:
-            pass
-        try:
-            with open(os.path.join(fx.dir, 'tanba.log')) as f:
-                sys.stdout.write(''.join('# app: ' + x for x in f.readlines()[-30:]))
-        except Exception:
-            pass
-        fx.close()
-        print('1..%d' % (tap_count + 1))
-        return 1
+        return fail(fx)
     fx.close()
     print('1..%d' % tap_count)
     return 0
+
+
+def fail(fx):
+    """Reports the exception being handled as TAP, with the AT-SPI tree and the app's log."""
+    import traceback
+    print('not ok %d - %s' % (tap_count + 1, traceback.format_exc().strip().splitlines()[-1]))
+    for line in traceback.format_exc().splitlines():
+        print('# ' + line)
+    try:
+        for line in t.dump(t.find_app('tanba', 2)).splitlines():
+            print('# ' + line)
+    except Exception:
+        pass
+    try:
+        with open(os.path.join(fx.dir, 'tanba.log')) as f:
+            sys.stdout.write(''.join('# app: ' + x for x in f.readlines()[-30:]))
+    except Exception:
+        pass
+    fx.close()
+    print('1..%d' % (tap_count + 1))
+    return 1
 
 
 if __name__ == '__main__':

@@ -22,12 +22,18 @@ struct _TanbaWizardPageProgress
   GtkWidget    *error_label;
   GtkWidget    *continue_button;
   GtkWidget    *data_button;
+  GtkWidget    *admin_pin_box;
+  GtkWidget    *admin_pin_label;
+  GtkWidget    *admin_pin_entry;
+  GtkWidget    *admin_pin_hint;
+  GtkWidget    *admin_pin_error;
 
   GtkWidget    *step_rows[N_SHOWN_STEPS];
   GtkWidget    *step_icons[N_SHOWN_STEPS];
   GtkWidget    *step_states[N_SHOWN_STEPS];
   GCancellable *cancellable;
   int           last_spoken_percent;
+  gboolean      admin_pin_spoken;   /* the field's description is a spoken message */
 };
 
 G_DEFINE_FINAL_TYPE (TanbaWizardPageProgress, tanba_wizard_page_progress, TANBA_TYPE_WIZARD_PAGE)
@@ -122,6 +128,16 @@ progress_cb (TanbaRegistrationStep step,
 
   if (gtk_widget_in_destruction (GTK_WIDGET (self)))
     return;
+  /* Personalized (now or by an earlier run): the administrator PIN has
+   * served its purpose and is not needed again. */
+  if (step == TANBA_REGISTRATION_STEP_PERSONALIZE
+      && (state == TANBA_STEP_STATE_DONE || state == TANBA_STEP_STATE_SKIPPED))
+    {
+      TanbaWizardData *data = tanba_wizard_page_get_data (TANBA_WIZARD_PAGE (self));
+
+      tanba_wizard_data_set_secret (&data->admin_pin, NULL);
+      data->admin_pin_needed = FALSE;
+    }
   set_step_state (self, step, state);
   if (text != NULL && text[0] != '\0')
     gtk_label_set_label (GTK_LABEL (self->status_label), text);
@@ -130,6 +146,112 @@ progress_cb (TanbaRegistrationStep step,
     words = g_strdup_printf (_("%s: %s"), tanba_registration_step_title (step), state_text (state));
   /* Coarse: only when a step starts or ends. */
   set_fraction (self, fraction, words);
+}
+
+/* What the token's flags say about its administrator PIN now, read before
+ * the user types it: the chosen token asked afresh, else what it said when
+ * it was chosen. */
+static TanbaTokenInfo *
+admin_pin_info (TanbaWizardData *data)
+{
+  TanbaTokenInfo *info = NULL;
+
+  if (data->token != NULL)
+    info = tanba_token_get_info (data->token, NULL);
+  if (info == NULL && data->token_info != NULL)
+    info = tanba_token_info_copy (data->token_info);
+  return info;
+}
+
+/* The field's hint: what to type, then the tries left. Sets *@locked. */
+static char *
+admin_pin_hint_text (const TanbaTokenInfo *info,
+                     gboolean             *locked)
+{
+  GString *hint = g_string_new (NULL);
+
+  *locked = info != NULL && tanba_token_info_so_pin_locked (info);
+  if (*locked)
+    {
+      g_string_append (hint, _("The administrator PIN is locked after too many wrong attempts. The token can no longer be administered; contact your bank."));
+      g_string_append_c (hint, ' ');
+      g_string_append (hint, _("The registration cannot go on with this token."));
+      return g_string_free (hint, FALSE);
+    }
+  g_string_append (hint, _("Type the administrator PIN that was set for this token (it is changed in the token control panel), then press Enter."));
+  if (info != NULL && tanba_token_info_so_pin_final_try (info))
+    {
+      g_string_append_c (hint, ' ');
+      g_string_append (hint, _("Last try: only one try is left for the administrator PIN. Another wrong PIN locks it."));
+    }
+  else if (info != NULL && tanba_token_info_so_pin_count_low (info))
+    {
+      g_string_append_c (hint, ' ');
+      g_string_append (hint, _("Few tries left: the administrator PIN was entered wrong before. Type it carefully."));
+    }
+  return g_string_free (hint, FALSE);
+}
+
+/* Speaks @message with the field's hint on the administrator PIN field
+ * (focused), or on the progress bar when the field cannot take a PIN. */
+static void
+speak_admin_pin (TanbaWizardPageProgress *self,
+                 const char              *message)
+{
+  const char *hint = gtk_label_get_label (GTK_LABEL (self->admin_pin_hint));
+  g_autofree char *spoken = NULL;
+
+  spoken = message != NULL ? g_strjoin (" ", message, hint, NULL) : g_strdup (hint);
+  if (gtk_widget_get_sensitive (self->admin_pin_entry))
+    {
+      tanba_gui_focus (self->admin_pin_entry);
+      tanba_gui_speak (self->admin_pin_entry, spoken);
+      self->admin_pin_spoken = TRUE;
+    }
+  else
+    {
+      /* Locked: the field cannot be focused; it keeps its hint (what the
+       * token's state is) as its description. */
+      tanba_gui_set_description (self->admin_pin_entry, NULL);
+      self->admin_pin_spoken = FALSE;
+      tanba_gui_focus (self->progress_bar);
+      tanba_gui_speak (self->progress_bar, spoken);
+    }
+}
+
+void
+tanba_wizard_page_progress_ask_admin_pin (TanbaWizardPageProgress *self,
+                                          const char              *reason)
+{
+  TanbaWizardData *data;
+  g_autoptr(TanbaTokenInfo) info = NULL;
+  g_autofree char *hint = NULL;
+  gboolean locked;
+
+  g_return_if_fail (TANBA_IS_WIZARD_PAGE_PROGRESS (self));
+
+  data = tanba_wizard_page_get_data (TANBA_WIZARD_PAGE (self));
+  /* From now on the factory PIN is never sent again in this wizard. */
+  data->admin_pin_needed = TRUE;
+  tanba_wizard_data_set_secret (&data->admin_pin, NULL);
+
+  info = admin_pin_info (data);
+  hint = admin_pin_hint_text (info, &locked);
+  gtk_label_set_label (GTK_LABEL (self->admin_pin_hint), hint);
+  if (reason != NULL)
+    {
+      gtk_label_set_label (GTK_LABEL (self->error_label), reason);
+      gtk_widget_set_visible (self->error_label, TRUE);
+    }
+  gtk_widget_set_visible (self->admin_pin_error, FALSE);
+  /* A refused PIN is never shown again. */
+  if (gtk_editable_get_text (GTK_EDITABLE (self->admin_pin_entry))[0] != '\0')
+    gtk_editable_set_text (GTK_EDITABLE (self->admin_pin_entry), "");
+  gtk_widget_set_sensitive (self->admin_pin_entry, !locked);
+  gtk_widget_set_visible (self->admin_pin_box, TRUE);
+  gtk_widget_set_visible (self->continue_button, !locked);
+  gtk_widget_set_visible (self->data_button, FALSE);
+  speak_admin_pin (self, reason);
 }
 
 static void
@@ -165,6 +287,18 @@ run_done_cb (GObject      *source,
       return;
     }
 
+  if (g_error_matches (error, TANBA_REGISTRATION_ERROR, TANBA_REGISTRATION_ERROR_ADMIN_PIN)
+      || g_error_matches (error, TANBA_REGISTRATION_ERROR, TANBA_REGISTRATION_ERROR_ADMIN_PIN_LOCKED))
+    {
+      g_autofree char *message = NULL;
+
+      /* Translators: %s says the token refused (or locked) the
+       * administrator PIN; the field below it says what to type. */
+      message = g_strdup_printf (_("The registration stopped: %s"), error->message);
+      tanba_wizard_page_progress_ask_admin_pin (self, message);
+      return;
+    }
+
   {
     g_autofree char *message = NULL;
 
@@ -197,9 +331,18 @@ start_run (TanbaWizardPageProgress *self,
   if (self->cancellable != NULL)
     return;
 
+  /* The token refused the factory administrator PIN before: never send it
+   * again; ask for the one that was set. */
+  if (data->admin_pin_needed && data->admin_pin == NULL)
+    {
+      tanba_wizard_page_progress_ask_admin_pin (self, NULL);
+      return;
+    }
+
   gtk_widget_set_visible (self->error_label, FALSE);
   gtk_widget_set_visible (self->continue_button, FALSE);
   gtk_widget_set_visible (self->data_button, FALSE);
+  gtk_widget_set_visible (self->admin_pin_box, FALSE);
   tanba_gui_set_description (self->continue_button, NULL);
   for (int i = 0; i < N_SHOWN_STEPS; i++)
     set_step_state (self, i, TANBA_STEP_STATE_PENDING);
@@ -230,7 +373,52 @@ start_run (TanbaWizardPageProgress *self,
 static void
 continue_clicked_cb (TanbaWizardPageProgress *self)
 {
+  TanbaWizardData *data = tanba_wizard_page_get_data (TANBA_WIZARD_PAGE (self));
+
+  if (self->cancellable != NULL)
+    return;
+  if (gtk_widget_get_visible (self->admin_pin_box))
+    {
+      const char *pin = gtk_editable_get_text (GTK_EDITABLE (self->admin_pin_entry));
+
+      if (!gtk_widget_get_sensitive (self->admin_pin_entry))
+        return;
+      if (pin == NULL || pin[0] == '\0')
+        {
+          const char *message = _("Type the administrator PIN first.");
+
+          gtk_label_set_label (GTK_LABEL (self->admin_pin_error), message);
+          gtk_widget_set_visible (self->admin_pin_error, TRUE);
+          speak_admin_pin (self, message);
+          return;
+        }
+      /* Copied into the data (wiped once used), never kept in the field. */
+      tanba_wizard_data_set_secret (&data->admin_pin, pin);
+      gtk_editable_set_text (GTK_EDITABLE (self->admin_pin_entry), "");
+      tanba_gui_set_description (self->admin_pin_entry, NULL);
+      self->admin_pin_spoken = FALSE;
+    }
   start_run (self, TRUE);
+}
+
+static void
+admin_pin_activate_cb (TanbaWizardPageProgress *self)
+{
+  continue_clicked_cb (self);
+}
+
+static void
+admin_pin_changed_cb (TanbaWizardPageProgress *self)
+{
+  const char *pin = gtk_editable_get_text (GTK_EDITABLE (self->admin_pin_entry));
+
+  /* Typing: the message was heard; the field is described by its hint again. */
+  if (pin != NULL && pin[0] != '\0' && self->admin_pin_spoken)
+    {
+      self->admin_pin_spoken = FALSE;
+      gtk_widget_set_visible (self->admin_pin_error, FALSE);
+      tanba_gui_set_description (self->admin_pin_entry, NULL);
+    }
 }
 
 static void
@@ -296,8 +484,15 @@ tanba_wizard_page_progress_class_init (TanbaWizardPageProgressClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageProgress, error_label);
   gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageProgress, continue_button);
   gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageProgress, data_button);
+  gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageProgress, admin_pin_box);
+  gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageProgress, admin_pin_label);
+  gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageProgress, admin_pin_entry);
+  gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageProgress, admin_pin_hint);
+  gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageProgress, admin_pin_error);
   gtk_widget_class_bind_template_callback (widget_class, continue_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, data_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, admin_pin_activate_cb);
+  gtk_widget_class_bind_template_callback (widget_class, admin_pin_changed_cb);
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
 
@@ -319,6 +514,10 @@ tanba_wizard_page_progress_init (TanbaWizardPageProgress *self)
   tanba_gui_described_by (self->progress_bar, self->time_hint);
   tanba_gui_fix_mnemonic_name (self->continue_button);
   tanba_gui_fix_mnemonic_name (self->data_button);
+  /* The administrator PIN, asked for only when the token refused the factory one. */
+  tanba_gui_label_for (self->admin_pin_label, self->admin_pin_entry);
+  tanba_gui_described_by (self->admin_pin_entry, self->admin_pin_hint);
+  tanba_gui_set_required (self->admin_pin_entry, TRUE);
 
   for (int i = 0; i < N_SHOWN_STEPS; i++)
     {
