@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <p11-kit/pkcs11.h>
 
 #include "tanba-gui-test.h"
 #include "tanba-password-checklist.h"
@@ -214,6 +215,108 @@ test_data_page (void)
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (password)), ==, "");
   g_assert_true (tanba_wizard_page_get_complete (page));
   gtk_window_destroy (window);
+}
+
+/* The GtkText that holds the OTP PIN field's text and its visibility. */
+static gboolean
+pin_visible (GtkWidget *pin)
+{
+  GtkEditable *text = gtk_editable_get_delegate (GTK_EDITABLE (pin));
+
+  g_assert_true (GTK_IS_TEXT (text));
+  return gtk_text_get_visibility (GTK_TEXT (text));
+}
+
+static GtkWidget *
+mnemonic_label_of (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *label = GTK_IS_LABEL (child) && gtk_label_get_use_underline (GTK_LABEL (child))
+                         ? child : mnemonic_label_of (child);
+
+      if (label != NULL)
+        return label;
+    }
+  return NULL;
+}
+
+/* "Show the OTP PIN" (the guide's «Отображать» next to the PIN, Рис. 19):
+ * an accessible check box right after the field, off by default, that shows
+ * the PIN (to re-read I/1 and O/0 after error 0200040) and hides it again
+ * when unchecked and when the page is left. */
+static void
+test_data_show_pin (void)
+{
+  g_autoptr(TanbaWizardData) data = data_without_module ();
+  TanbaWizardWindow *window = tanba_wizard_window_new (NULL, data);
+  TanbaWizardPage *page;
+  GtkWidget *pin, *show, *label, *key_password;
+
+  gtk_window_present (GTK_WINDOW (window));
+  tanba_wizard_window_go_to (window, "data");
+  page = tanba_wizard_window_get_page (window, "data");
+  pin = tanba_gui_test_find_labelled (GTK_WIDGET (page), "OTP _PIN:");
+  show = tanba_gui_test_find (GTK_WIDGET (page), GTK_TYPE_CHECK_BUTTON, "S_how the OTP PIN");
+  g_assert_true (GTK_IS_PASSWORD_ENTRY (pin));
+  g_assert_nonnull (show);
+  /* Still no peek icon (not accessible in GTK 4.8): the check box instead. */
+  g_assert_false (gtk_password_entry_get_show_peek_icon (GTK_PASSWORD_ENTRY (pin)));
+
+  /* Right after the field: next in the focus order, as in the guide. */
+  g_assert_true (gtk_widget_get_next_sibling (pin) == show);
+  gtk_test_accessible_assert_role (show, GTK_ACCESSIBLE_ROLE_CHECKBOX);
+  /* Named by its label without the underscore; Alt+H is its mnemonic. */
+  gtk_test_accessible_assert_property (show, GTK_ACCESSIBLE_PROPERTY_LABEL, "Show the OTP PIN");
+  {
+    g_autofree char *name = tanba_gui_test_dup_name (show);
+
+    g_assert_cmpstr (name, ==, "Show the OTP PIN");
+  }
+  label = mnemonic_label_of (show);
+  g_assert_nonnull (label);
+  g_assert_cmpuint (gdk_keyval_to_lower (gtk_label_get_mnemonic_keyval (GTK_LABEL (label))), ==, GDK_KEY_h);
+  gtk_test_accessible_assert_property (show, GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                       "Shows the OTP PIN as typed, to check it against the OTP card: a digit 1 may be the letter I, a digit 0 the letter O.");
+  gtk_test_accessible_assert_relation (show, GTK_ACCESSIBLE_RELATION_CONTROLS, pin, NULL);
+  tanba_gui_test_assert_accessible (GTK_WIDGET (page));
+
+  /* Off by default: the PIN is hidden. */
+  g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (show)));
+  gtk_test_accessible_assert_state (show, GTK_ACCESSIBLE_STATE_CHECKED, GTK_ACCESSIBLE_TRISTATE_FALSE);
+  tanba_gui_test_type (pin, "ab1");
+  g_assert_false (pin_visible (pin));
+
+  /* Alt+H: checked, the focus on it (so a screen reader says so), the PIN shown. */
+  g_assert_true (gtk_widget_mnemonic_activate (label, FALSE));
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (show)));
+  g_assert_true (gtk_widget_has_focus (show));
+  gtk_test_accessible_assert_state (show, GTK_ACCESSIBLE_STATE_CHECKED, GTK_ACCESSIBLE_TRISTATE_TRUE);
+  g_assert_true (pin_visible (pin));
+  /* Small letters still become capitals as typed while shown. */
+  tanba_gui_test_type (pin, "cdefghjk");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (pin)), ==, "AB1CDEFGHJK");
+
+  /* Unchecked: hidden again. */
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (show), FALSE);
+  g_assert_false (pin_visible (pin));
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (show), TRUE);
+  g_assert_true (pin_visible (pin));
+
+  /* Only the OTP PIN: the key file password stays hidden. */
+  key_password = tanba_gui_test_find_labelled (GTK_WIDGET (page), "Key file pass_word:");
+  g_assert_true (GTK_IS_PASSWORD_ENTRY (key_password));
+  g_assert_false (pin_visible (key_password));
+
+  /* Leaving the page hides it again, and it is off when the page comes back. */
+  tanba_wizard_window_go_to (window, "welcome");
+  g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (show)));
+  g_assert_false (pin_visible (pin));
+  tanba_wizard_window_go_to (window, "data");
+  g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (show)));
+  g_assert_false (pin_visible (pin));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (pin)), ==, "AB1CDEFGHJK");
+  gtk_window_destroy (GTK_WINDOW (window));
 }
 
 static void
@@ -488,6 +591,138 @@ test_window_navigation (void)
     g_main_context_iteration (NULL, TRUE);
 }
 
+/* The accessible DESCRIPTION as GTK holds it (4.8 has no getter: compare
+ * against an impossible value, which returns the real one). */
+static char *
+dup_description (GtkWidget *widget)
+{
+  char *value;
+
+  if (!gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION))
+    return g_strdup ("");
+  value = gtk_test_accessible_check_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                              "\x01 impossible description");
+  return value != NULL ? value : g_strdup ("");
+}
+
+static void
+set_token_flags (TanbaWizardData *data,
+                 gulong           flags)
+{
+  TanbaTokenInfo info = {
+    .label = (char *) "",
+    .manufacturer = (char *) "Test",
+    .model = (char *) "KAZTOKEN",
+    .serial = (char *) "0123456789abcdef",
+    .flags = CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED | CKF_LOGIN_REQUIRED | flags,
+    .free_memory = -1,
+    .total_memory = -1,
+  };
+
+  tanba_wizard_data_set_token (data, NULL, &info);
+}
+
+/* The progress page's administrator PIN field, shown when the token refused
+ * the factory PIN: a labelled, required password field without a peek icon,
+ * focused, described by what to type and the tries the token's flags say
+ * are left (few, last, locked); Continue takes the PIN into the data (never
+ * the factory one again) and empties the field. */
+static void
+test_progress_admin_pin (void)
+{
+  g_autoptr(TanbaWizardData) data = data_without_module ();
+  TanbaWizardWindow *wizard = tanba_wizard_window_new (NULL, data);
+  GtkWindow *window = GTK_WINDOW (wizard);
+  TanbaWizardPage *page;
+  TanbaWizardPageProgress *progress;
+  GtkWidget *entry, *label, *focus, *button;
+  g_autofree char *name = NULL;
+  g_autofree char *description = NULL;
+  const char *reason = "The registration stopped: the token did not accept the factory administrator PIN.";
+
+  /* In the wizard window, as it is used (no token: the run does not start). */
+  gtk_window_present (window);
+  tanba_wizard_window_go_to (wizard, "progress");
+  page = tanba_wizard_window_get_page (wizard, "progress");
+  progress = TANBA_WIZARD_PAGE_PROGRESS (page);
+  set_token_flags (data, CKF_SO_PIN_COUNT_LOW);
+  entry = tanba_gui_test_find_labelled (GTK_WIDGET (page), "_Administrator PIN:");
+  label = tanba_gui_test_find (GTK_WIDGET (page), GTK_TYPE_LABEL, "_Administrator PIN:");
+  button = tanba_gui_test_find (GTK_WIDGET (page), GTK_TYPE_BUTTON, "C_ontinue registration");
+  g_assert_nonnull (button);
+  g_assert_true (GTK_IS_PASSWORD_ENTRY (entry));
+  /* Not shown until the token refuses the administrator PIN. */
+  g_assert_false (gtk_widget_is_visible (entry));
+
+  tanba_wizard_page_progress_ask_admin_pin (progress, reason);
+  g_assert_true (gtk_widget_is_visible (entry));
+  g_assert_true (gtk_widget_is_sensitive (entry));
+  g_assert_true (gtk_widget_is_visible (button));
+  g_assert_true (data->admin_pin_needed);
+  g_assert_null (data->admin_pin);
+  gtk_test_accessible_assert_role (entry, GTK_ACCESSIBLE_ROLE_TEXT_BOX);
+  gtk_test_accessible_assert_relation (entry, GTK_ACCESSIBLE_RELATION_LABELLED_BY, label, NULL);
+  name = tanba_gui_test_dup_name (entry);
+  g_assert_cmpstr (name, ==, "Administrator PIN:");
+  gtk_test_accessible_assert_property (entry, GTK_ACCESSIBLE_PROPERTY_REQUIRED, TRUE);
+  g_assert_true (gtk_test_accessible_has_relation (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_RELATION_DESCRIBED_BY));
+  g_assert_false (gtk_password_entry_get_show_peek_icon (GTK_PASSWORD_ENTRY (entry)));
+  /* The reason, then what to type and the tries left, spoken on the focused field. */
+  description = dup_description (entry);
+  g_test_message ("description: %s", description);
+  g_assert_true (g_str_has_prefix (description, reason));
+  g_assert_nonnull (strstr (description, "Type the administrator PIN"));
+  g_assert_nonnull (strstr (description, "Few tries left"));
+  focus = gtk_window_get_focus (window);
+  g_assert_true (focus == entry || (focus != NULL && gtk_widget_is_ancestor (focus, entry)));
+  g_assert_nonnull (tanba_gui_test_find (GTK_WIDGET (page), GTK_TYPE_LABEL, reason));
+  tanba_gui_test_assert_accessible (GTK_WIDGET (page));
+
+  /* Typing: the field is described by its hint (with the tries) again. */
+  tanba_gui_test_type (entry, "1");
+  g_free (description);
+  description = dup_description (entry);
+  g_assert_true (g_str_has_prefix (description, "Type the administrator PIN"));
+  g_assert_nonnull (strstr (description, "Few tries left"));
+
+  /* Continue with an empty field: said, and nothing runs. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_null (data->admin_pin);
+  g_free (description);
+  description = dup_description (entry);
+  g_assert_true (g_str_has_prefix (description, "Type the administrator PIN first."));
+  g_assert_nonnull (tanba_gui_test_find (GTK_WIDGET (page), GTK_TYPE_LABEL, "Type the administrator PIN first."));
+
+  /* Enter in the field continues with the PIN typed; the field is emptied. */
+  tanba_gui_test_type (entry, "So7-Adm1n");
+  g_signal_emit_by_name (entry, "activate");
+  g_assert_cmpstr (data->admin_pin, ==, "So7-Adm1n");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "");
+  g_assert_true (data->admin_pin_needed);
+
+  /* Refused again with one try left: the PIN is wiped, the last try said. */
+  set_token_flags (data, CKF_SO_PIN_COUNT_LOW | CKF_SO_PIN_FINAL_TRY);
+  tanba_wizard_page_progress_ask_admin_pin (progress, reason);
+  g_assert_null (data->admin_pin);
+  g_free (description);
+  description = dup_description (entry);
+  g_assert_nonnull (strstr (description, "Last try"));
+  g_assert_null (strstr (description, "Few tries left"));
+
+  /* Locked: no PIN can be typed, Continue is gone, the bank is named. */
+  set_token_flags (data, CKF_SO_PIN_LOCKED);
+  tanba_wizard_page_progress_ask_admin_pin (progress, reason);
+  g_assert_false (gtk_widget_is_sensitive (entry));
+  g_assert_false (gtk_widget_is_visible (button));
+  g_free (description);
+  description = dup_description (entry);
+  g_assert_nonnull (strstr (description, "locked"));
+  g_assert_nonnull (strstr (description, "contact your bank"));
+
+  gtk_window_destroy (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -498,8 +733,10 @@ main (int   argc,
   g_test_add_func ("/wizard/pages/connect-without-module", test_connect_without_module);
   g_test_add_func ("/wizard/pages/password", test_password_page);
   g_test_add_func ("/wizard/pages/data", test_data_page);
+  g_test_add_func ("/wizard/pages/data-show-pin", test_data_show_pin);
   g_test_add_func ("/wizard/pages/personalize", test_personalize_page);
   g_test_add_func ("/wizard/pages/confirm", test_confirm_page);
+  g_test_add_func ("/wizard/pages/progress-admin-pin", test_progress_admin_pin);
   g_test_add_func ("/wizard/checklist", test_checklist);
   g_test_add_func ("/wizard/window/navigation", test_window_navigation);
   g_test_add_func ("/wizard/window/mnemonics", test_window_mnemonics);

@@ -15,6 +15,7 @@ struct _TanbaWizardPageConnect
   GtkWidget *module_error_label;
   GtkWidget *token_label;
   GtkWidget *token_list;
+  GtkWidget *no_token_hint;
   GtkWidget *term_label;
   GtkWidget *term_group;
   GtkWidget *term1;
@@ -26,7 +27,15 @@ struct _TanbaWizardPageConnect
   gulong     added_id;
   gulong     removed_id;
   gulong     changed_id;
+
+  /* The hint shown when the list stays empty (no token, or no driver). */
+  guint      no_token_delay_ms;
+  guint      no_token_source;
+  GtkWidget *hint_spoken_on;   /* weak: the widget the hint was spoken through */
 };
+
+/* How long the list may stay empty before the hint says what to check. */
+#define NO_TOKEN_DELAY_MS 5000
 
 G_DEFINE_FINAL_TYPE (TanbaWizardPageConnect, tanba_wizard_page_connect, TANBA_TYPE_WIZARD_PAGE)
 
@@ -107,6 +116,51 @@ find_row (TanbaWizardPageConnect *self,
   return NULL;
 }
 
+static gboolean
+no_token_timeout_cb (gpointer user_data)
+{
+  TanbaWizardPageConnect *self = user_data;
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+  const char *hint = gtk_label_get_text (GTK_LABEL (self->no_token_hint));
+
+  self->no_token_source = 0;
+  gtk_widget_set_visible (self->no_token_hint, TRUE);
+  /* Spoken like the page's other status text: through the description of
+   * the focused widget (GTK 4.8 has no announce), else of the page's first. */
+  if (focus == NULL || !gtk_widget_is_ancestor (focus, GTK_WIDGET (self)))
+    focus = tanba_wizard_page_get_first_focus (TANBA_WIZARD_PAGE (self));
+  if (focus != NULL)
+    {
+      tanba_gui_speak (focus, hint);
+      g_set_weak_pointer (&self->hint_spoken_on, focus);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* With a live list: the hint after a while with no token, gone with the first. */
+static void
+update_no_token_hint (TanbaWizardPageConnect *self)
+{
+  /* Rows removed while the template is disposed select nothing: no hint. */
+  if (self->no_token_hint == NULL)
+    return;
+  if (self->added_id == 0 || tanba_wizard_page_connect_get_n_tokens (self) > 0)
+    {
+      g_clear_handle_id (&self->no_token_source, g_source_remove);
+      if (gtk_widget_get_visible (self->no_token_hint))
+        {
+          gtk_widget_set_visible (self->no_token_hint, FALSE);
+          if (self->hint_spoken_on != NULL)
+            tanba_gui_speak (self->hint_spoken_on, NULL);
+          g_clear_weak_pointer (&self->hint_spoken_on);
+        }
+      return;
+    }
+  if (self->no_token_source == 0 && !gtk_widget_get_visible (self->no_token_hint))
+    self->no_token_source = g_timeout_add (self->no_token_delay_ms, no_token_timeout_cb, self);
+}
+
 static void
 update_complete (TanbaWizardPageConnect *self)
 {
@@ -124,6 +178,7 @@ update_complete (TanbaWizardPageConnect *self)
     tanba_wizard_page_set_first_focus (TANBA_WIZARD_PAGE (self), first);
   else
     tanba_wizard_page_set_first_focus (TANBA_WIZARD_PAGE (self), self->connected_check);
+  update_no_token_hint (self);
 }
 
 static void
@@ -310,6 +365,8 @@ tanba_wizard_page_connect_dispose (GObject *object)
   TanbaWizardPageConnect *self = TANBA_WIZARD_PAGE_CONNECT (object);
   TanbaWizardData *data = tanba_wizard_page_get_data (TANBA_WIZARD_PAGE (self));
 
+  g_clear_handle_id (&self->no_token_source, g_source_remove);
+  g_clear_weak_pointer (&self->hint_spoken_on);
   if (data != NULL && data->monitor != NULL)
     {
       g_clear_signal_handler (&self->added_id, data->monitor);
@@ -338,6 +395,7 @@ tanba_wizard_page_connect_class_init (TanbaWizardPageConnectClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageConnect, module_error_label);
   gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageConnect, token_label);
   gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageConnect, token_list);
+  gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageConnect, no_token_hint);
   gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageConnect, term_label);
   gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageConnect, term_group);
   gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageConnect, term1);
@@ -357,6 +415,7 @@ tanba_wizard_page_connect_init (TanbaWizardPageConnect *self)
   TanbaWizardPage *page = TANBA_WIZARD_PAGE (self);
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->no_token_delay_ms = NO_TOKEN_DELAY_MS;
 
   tanba_wizard_page_set_title (page, _("Connect the token"));
   tanba_wizard_page_set_heading (page, self->heading);
@@ -423,6 +482,29 @@ tanba_wizard_page_connect_new (TanbaWizardData *data)
     }
   update_complete (self);
   return TANBA_WIZARD_PAGE (self);
+}
+
+void
+tanba_wizard_page_connect_set_no_token_delay (TanbaWizardPageConnect *self,
+                                              guint                   delay_ms)
+{
+  g_return_if_fail (TANBA_IS_WIZARD_PAGE_CONNECT (self));
+
+  self->no_token_delay_ms = delay_ms;
+  /* A wait under way starts again with the new delay. */
+  if (self->no_token_source != 0)
+    {
+      g_clear_handle_id (&self->no_token_source, g_source_remove);
+      update_no_token_hint (self);
+    }
+}
+
+gboolean
+tanba_wizard_page_connect_get_no_token_hint_shown (TanbaWizardPageConnect *self)
+{
+  g_return_val_if_fail (TANBA_IS_WIZARD_PAGE_CONNECT (self), FALSE);
+
+  return gtk_widget_get_visible (self->no_token_hint);
 }
 
 guint

@@ -22,6 +22,7 @@ struct _TanbaWizardPageData
   GtkWidget *user_id_hint;
   GtkWidget *otp_pin_label;
   GtkWidget *otp_pin_entry;
+  GtkWidget *show_pin_check;
   GtkWidget *otp_pin_hint;
   GtkWidget *key_file_label;
   GtkWidget *key_file_entry;
@@ -136,6 +137,28 @@ otp_insert_text_cb (GtkEditable         *editable,
     }
   explicit_bzero (upper, len);
   g_free (upper);
+}
+
+/* The GtkText inside the OTP PIN field, which holds its visibility. */
+static GtkText *
+otp_pin_text (TanbaWizardPageData *self)
+{
+  GtkEditable *delegate = gtk_editable_get_delegate (GTK_EDITABLE (self->otp_pin_entry));
+
+  return GTK_IS_TEXT (delegate) ? GTK_TEXT (delegate) : NULL;
+}
+
+static void
+show_pin_toggled_cb (TanbaWizardPageData *self)
+{
+  GtkText *text = otp_pin_text (self);
+
+  /* GtkPasswordEntry has no visibility call of its own in GTK 4.8: its peek
+   * icon (left out, it is not accessible there) sets the visibility of its
+   * GtkText, as this check box does. The guide's advice for error 0200040 is
+   * to read the PIN again for I/1 and O/0, which needs it visible. */
+  if (text != NULL)
+    gtk_text_set_visibility (text, gtk_check_button_get_active (GTK_CHECK_BUTTON (self->show_pin_check)));
 }
 
 static void
@@ -375,6 +398,19 @@ tanba_wizard_page_data_shown (TanbaWizardPage *page)
 }
 
 static void
+tanba_wizard_page_data_unmap (GtkWidget *widget)
+{
+  TanbaWizardPageData *self = TANBA_WIZARD_PAGE_DATA (widget);
+
+  /* Leaving the page (another wizard page, or the window closed) hides the
+   * OTP PIN again: it is shown only while asked for, on this page. */
+  if (self->show_pin_check != NULL)
+    gtk_check_button_set_active (GTK_CHECK_BUTTON (self->show_pin_check), FALSE);
+
+  GTK_WIDGET_CLASS (tanba_wizard_page_data_parent_class)->unmap (widget);
+}
+
+static void
 tanba_wizard_page_data_dispose (GObject *object)
 {
   TanbaWizardPageData *self = TANBA_WIZARD_PAGE_DATA (object);
@@ -398,6 +434,7 @@ tanba_wizard_page_data_class_init (TanbaWizardPageDataClass *klass)
   TanbaWizardPageClass *page_class = TANBA_WIZARD_PAGE_CLASS (klass);
 
   object_class->dispose = tanba_wizard_page_data_dispose;
+  widget_class->unmap = tanba_wizard_page_data_unmap;
   page_class->shown = tanba_wizard_page_data_shown;
   page_class->apply = tanba_wizard_page_data_apply;
   page_class->apply_finish = tanba_wizard_page_data_apply_finish;
@@ -410,6 +447,7 @@ tanba_wizard_page_data_class_init (TanbaWizardPageDataClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageData, user_id_hint);
   gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageData, otp_pin_label);
   gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageData, otp_pin_entry);
+  gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageData, show_pin_check);
   gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageData, otp_pin_hint);
   gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageData, key_file_label);
   gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageData, key_file_entry);
@@ -423,6 +461,7 @@ tanba_wizard_page_data_class_init (TanbaWizardPageDataClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TanbaWizardPageData, details_label);
   gtk_widget_class_bind_template_callback (widget_class, update_complete);
   gtk_widget_class_bind_template_callback (widget_class, same_toggled_cb);
+  gtk_widget_class_bind_template_callback (widget_class, show_pin_toggled_cb);
   gtk_widget_class_bind_template_callback (widget_class, browse_clicked_cb);
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
@@ -449,6 +488,13 @@ tanba_wizard_page_data_init (TanbaWizardPageData *self)
   pin_text = gtk_editable_get_delegate (GTK_EDITABLE (self->otp_pin_entry));
   g_signal_connect (pin_text != NULL ? pin_text : GTK_EDITABLE (self->otp_pin_entry),
                     "insert-text", G_CALLBACK (otp_insert_text_cb), self);
+  /* "Show the OTP PIN" (the guide's «Отображать»): off, so the PIN is hidden. */
+  tanba_gui_fix_mnemonic_name (self->show_pin_check);
+  /* Translators: accessible description of the "Show the OTP PIN" check box. */
+  tanba_gui_set_description (self->show_pin_check, _("Shows the OTP PIN as typed, to check it against the OTP card: a digit 1 may be the letter I, a digit 0 the letter O."));
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (self->show_pin_check),
+                                  GTK_ACCESSIBLE_RELATION_CONTROLS, self->otp_pin_entry, NULL,
+                                  -1);
 
   tanba_gui_label_for (self->key_file_label, self->key_file_entry);
   tanba_gui_described_by (self->key_file_entry, self->key_file_hint);
