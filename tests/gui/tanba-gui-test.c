@@ -21,6 +21,9 @@ tanba_gui_test_init (int    *argc,
       bindtextdomain (GETTEXT_PACKAGE, localedir);
       bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
     }
+  /* As the program does (main.c): GtkBuilder translates the .ui files'
+   * labels through the default domain. */
+  textdomain (GETTEXT_PACKAGE);
   g_test_init (argc, argv, NULL);
   gtk_init ();
   adw_init ();

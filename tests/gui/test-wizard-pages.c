@@ -498,6 +498,21 @@ assert_unique_mnemonics (GtkWidget  *widget,
     assert_unique_mnemonics (child, seen);
 }
 
+/* A label (or button, check box…) under @widget shows @text. */
+static gboolean
+shows_text (GtkWidget  *widget,
+            const char *text)
+{
+  if ((GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), text) == 0)
+      || (GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), text) == 0))
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (shows_text (child, text))
+      return TRUE;
+  return FALSE;
+}
+
 static void
 test_window_mnemonics (void)
 {
@@ -506,6 +521,14 @@ test_window_mnemonics (void)
   const char *names[] = { "connect", "password", "welcome", "data", "personalize", "confirm", "progress", "done" };
 
   gtk_window_present (GTK_WINDOW (window));
+  /* A translated run checks the translated labels, the .ui files' too. */
+  if (g_getenv ("LANGUAGE") != NULL)
+    {
+      const char *user_id = g_dgettext (GETTEXT_PACKAGE, "_User ID:");
+
+      g_assert_cmpstr (user_id, !=, "_User ID:");
+      g_assert_true (shows_text (GTK_WIDGET (tanba_wizard_window_get_page (window, "data")), user_id));
+    }
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
       g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
