@@ -22,6 +22,7 @@ struct _TanbaWizardWindow
   GtkWidget       *stack;
   GtkWidget       *back_button;
   GtkWidget       *next_button;
+  GtkWidget       *window_title;
   GtkWidget       *cancel_button;
 
   TanbaWizardData *data;
@@ -84,6 +85,11 @@ update_title_for (TanbaWizardWindow *self,
   title = g_strdup_printf (_("Step %d of %d — %s"), index + 1, TANBA_WIZARD_N_PAGES,
                            tanba_wizard_page_get_title (page));
   gtk_window_set_title (GTK_WINDOW (self), title);
+  adw_window_title_set_title (ADW_WINDOW_TITLE (self->window_title), tanba_wizard_page_get_title (page));
+  g_free (title);
+  /* Translators: under the page title in the window's header: "Step 4 of 8". */
+  title = g_strdup_printf (_("Step %d of %d"), index + 1, TANBA_WIZARD_N_PAGES);
+  adw_window_title_set_subtitle (ADW_WINDOW_TITLE (self->window_title), title);
 }
 
 static void
@@ -407,6 +413,7 @@ tanba_wizard_window_class_init (TanbaWizardWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TanbaWizardWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, TanbaWizardWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, TanbaWizardWindow, next_button);
+  gtk_widget_class_bind_template_child (widget_class, TanbaWizardWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, TanbaWizardWindow, cancel_button);
 
   gtk_widget_class_install_action (widget_class, "wizard.next", NULL, next_action_cb);
