@@ -40,27 +40,6 @@ def ok(description):
     print('ok %d - %s' % (tap_count, description), flush=True)
 
 
-def start_orca(speech):
-    """Orca 43 through its Python module, in a process not named "orca"
-    (see control_panel_orca.py), braille off, debug log on."""
-    launcher = os.path.join(speech.dir, 'orca-launcher.py')
-    with open(launcher, 'w') as f:
-        f.write('import sys\n'
-                'from orca import debug\n'
-                'debug.debugLevel = debug.LEVEL_ALL\n'
-                'debug.eventDebugLevel = debug.LEVEL_OFF\n'
-                'debug.debugFile = open(%r, "w")\n'
-                'from orca import orca\n'
-                'manager = orca.getSettingsManager()\n'
-                'manager.activate(None, {"enableBraille": False})\n'
-                'sys.path.insert(0, manager.getPrefsDir())\n'
-                'sys.exit(orca.main())\n' % speech.orca_log)
-    process = speech.start(['/usr/bin/python3', launcher])
-    t.wait_for(lambda: 'Screen reader on' in speech.said(), 60, what='Orca to start')
-    assert process.poll() is None, 'Orca exited'
-    return process
-
-
 def wait_said(speech, pattern, since, timeout=60):
     """Like OrcaSpeech.wait_said, with the utterances joined by spaces
     (speech-dispatcher gets a message a sentence at a time)."""
@@ -92,7 +71,7 @@ def main():
         speech = t.OrcaSpeech(os.path.join(fx.dir, 'orca'),
                               {k: fx.env[k] for k in ('SOFTHSM2_CONF', 'GSETTINGS_BACKEND', 'XDG_STATE_HOME',
                                                      'LC_ALL', 'LANG')})
-        start_orca(speech)
+        speech.start_orca()
         ok('the token is registered; Orca runs headless and speaks into a file')
 
         mark = speech.mark()
