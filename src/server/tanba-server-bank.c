@@ -15,6 +15,7 @@
 
 #include "tanba-server-error.h"
 #include "tanba-server-files.h"
+#include "tanba-server-http.h"
 
 #define NONCE_LENGTH     32
 #define NONCE_LIFETIME   300     /* seconds */
@@ -505,6 +506,7 @@ whoami_cb (SoupServer        *server,
   g_autofree char *name = NULL;
   g_autofree char *organization = NULL;
   GTlsCertificate *peer;
+  GTlsCertificateFlags peer_errors = 0;
   X509 *cert;
   gint64 registered;
 
@@ -516,14 +518,14 @@ whoami_cb (SoupServer        *server,
       return;
     }
 
-  peer = soup_server_message_get_tls_peer_certificate (msg);
+  peer = tanba_server_http_get_tls_peer_certificate (msg, &peer_errors);
   if (peer == NULL)
     {
       answer_error (msg, SOUP_STATUS_UNAUTHORIZED, "no-client-certificate",
                     "Sign in with your authentication certificate (TLS client certificate)");
       return;
     }
-  if (soup_server_message_get_tls_peer_certificate_errors (msg) != 0)
+  if (peer_errors != 0)
     {
       answer_error (msg, SOUP_STATUS_FORBIDDEN, "certificate-untrusted",
                     "The client certificate was not issued by the bank's CA, or is expired");
@@ -604,7 +606,9 @@ whoami_cb (SoupServer        *server,
 }
 
 /* Any client certificate passes the handshake; whoami_cb decides, so the
- * client gets a JSON answer it can put into words, not a TLS alert. */
+ * client gets a JSON answer it can put into words, not a TLS alert. (For
+ * libsoup's own listener; tanba-server-http.c's listener, used with
+ * libsoup < 3.4, does the same in its handshake.) */
 static gboolean
 accept_certificate_cb (SoupServerMessage    *msg,
                        GTlsCertificate      *certificate,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <gio/gio.h>
+#include <gio/gnetworking.h>
 #include <libsoup/soup.h>
 
 #include "tanba-server-bank.h"
@@ -22,6 +23,9 @@
 #define MAX_CMP_REQUEST      (256 * 1024)
 #define EXPIRE_INTERVAL      60  /* seconds between sweeps */
 #define TRANSACTION_MAX_IDLE 600 /* seconds a certConf may come after ip */
+#define LISTEN_BACKLOG       128
+#define HANDSHAKE_TIMEOUT    30  /* seconds a client may take for its TLS handshake
+                                  * (TANBA_REFSERVER_HANDSHAKE_TIMEOUT, for tests) */
 
 struct _TanbaServerHttp
 {
@@ -33,8 +37,37 @@ struct _TanbaServerHttp
   TanbaServerBank   *bank;
   TanbaServerFaults *faults; /* NULL unless --test-faults */
   SoupServer        *server;
+  GSocketService    *service;    /* our own listener (see own_listener) or NULL */
+  GTlsCertificate   *tls_certificate; /* with --tls and our own listener */
+  GList             *handshakes; /* Handshake, in progress */
+  guint              handshake_timeout; /* seconds */
   guint              expire_id;
 };
+
+/* A TLS handshake of our own listener. */
+typedef struct
+{
+  TanbaServerHttp   *owner;      /* NULL once the server shut down */
+  GSocketConnection *connection;
+  GIOStream         *tls;
+  GCancellable      *cancellable;
+  guint              timeout_id;
+} Handshake;
+
+/* The TLS client of a connection accepted by our own listener, kept on the
+ * connection's remote address object (libsoup keeps the very object and
+ * hands it out with soup_server_message_get_remote_address). */
+typedef struct
+{
+  GTlsCertificate      *certificate; /* NULL: none was sent */
+  GTlsCertificateFlags  errors;
+} TlsPeer;
+
+static GQuark
+tls_peer_quark (void)
+{
+  return g_quark_from_static_string ("tanba-server-tls-peer");
+}
 
 typedef struct
 {
@@ -59,6 +92,25 @@ static gboolean
 idle_connections_leak (void)
 {
   return soup_get_major_version () == 3 && soup_get_minor_version () < 3;
+}
+
+/* libsoup before 3.4 leaks one GSocket (some 400 bytes) per connection its
+ * listener (SoupListener) accepts (fixed upstream by commit b545d5f0,
+ * "soup-listener: Plug a leak"): the server's memory grew by that much per
+ * connection, for ever (bench-refserver-load, valgrind massif). With such a
+ * libsoup the server accepts connections itself (a GSocketService), does
+ * the TLS handshake itself, and hands each connection to libsoup with
+ * soup_server_accept_iostream(). libsoup keeps no connection alive that it
+ * did not accept itself (soup-server.c, request_finished(): keep-alive
+ * needs a listener of its own): every answer then says "Connection: close".
+ * Our handshake also has a time limit and is cancelled on shutdown: with
+ * libsoup's own, a client that stopped in the middle of its handshake kept
+ * the server from exiting on SIGTERM (soup_server_disconnect() closes the
+ * TLS connection, which waits for the handshake). */
+static gboolean
+own_listener (void)
+{
+  return soup_get_major_version () == 3 && soup_get_minor_version () < 4;
 }
 
 static void
@@ -307,6 +359,236 @@ expire_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* --- our own listener (libsoup < 3.4, see own_listener) ------------------ */
+
+static void
+tls_peer_free (gpointer data)
+{
+  TlsPeer *peer = data;
+
+  g_clear_object (&peer->certificate);
+  g_free (peer);
+}
+
+/* Hands an accepted connection (a GSocketConnection, or a GTlsConnection
+ * over one, handshake done) to libsoup. */
+static void
+hand_over (TanbaServerHttp   *self,
+           GSocketConnection *connection,
+           GIOStream         *stream)
+{
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GSocketAddress) remote = NULL;
+  g_autoptr(GError) error = NULL;
+
+  local = g_socket_connection_get_local_address (connection, &error);
+  if (local != NULL)
+    remote = g_socket_connection_get_remote_address (connection, &error);
+  if (remote == NULL)
+    {
+      /* the client is gone already */
+      g_debug ("HTTP: a connection ended before its first request: %s", error->message);
+      g_io_stream_close (stream, NULL, NULL);
+      return;
+    }
+
+  if (G_IS_TLS_CONNECTION (stream))
+    {
+      /* libsoup gives a message the peer certificate of a TLS connection
+       * only if it did the handshake itself (soup-server-message.c,
+       * re_emit_tls_certificate_changed): keep it where
+       * tanba_server_http_get_tls_peer_certificate finds it */
+      GTlsConnection *tls = G_TLS_CONNECTION (stream);
+      TlsPeer *peer = g_new0 (TlsPeer, 1);
+      GTlsCertificate *certificate = g_tls_connection_get_peer_certificate (tls);
+
+      peer->certificate = certificate != NULL ? g_object_ref (certificate) : NULL;
+      peer->errors = g_tls_connection_get_peer_certificate_errors (tls);
+      g_object_set_qdata_full (G_OBJECT (remote), tls_peer_quark (), peer, tls_peer_free);
+    }
+
+  if (!soup_server_accept_iostream (self->server, stream, local, remote, &error))
+    {
+      g_info ("HTTP: cannot take a connection: %s", error->message);
+      g_io_stream_close (stream, NULL, NULL);
+    }
+}
+
+/* Any client certificate passes the handshake, as with libsoup's own
+ * listener and the bank's "accept-certificate" handler there: the bank's
+ * sign-in decides (tanba-server-bank.c, whoami_cb), so that the client gets
+ * a JSON answer it can put into words, not a TLS alert. */
+static gboolean
+accept_any_certificate_cb (GTlsConnection       *connection,
+                           GTlsCertificate      *certificate,
+                           GTlsCertificateFlags  errors,
+                           gpointer              user_data)
+{
+  return TRUE;
+}
+
+static void
+handshake_free (Handshake *handshake)
+{
+  g_clear_handle_id (&handshake->timeout_id, g_source_remove);
+  g_clear_object (&handshake->cancellable);
+  g_clear_object (&handshake->tls);
+  g_clear_object (&handshake->connection);
+  g_free (handshake);
+}
+
+static gboolean
+handshake_timeout_cb (gpointer user_data)
+{
+  Handshake *handshake = user_data;
+
+  handshake->timeout_id = 0;
+  g_cancellable_cancel (handshake->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+handshake_done_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Handshake *handshake = user_data;
+  TanbaServerHttp *self = handshake->owner;
+  g_autoptr(GError) error = NULL;
+
+  if (g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error)
+      && self != NULL)
+    hand_over (self, handshake->connection, handshake->tls);
+  else
+    {
+      if (self != NULL)
+        g_debug ("HTTP: TLS handshake failed: %s",
+                 handshake->timeout_id == 0 && g_error_matches (error, G_IO_ERROR,
+                                                                G_IO_ERROR_CANCELLED)
+                 ? "the client took too long" : error->message);
+      /* close the socket, not the TLS connection (no close_notify to a
+       * client that may not read any more) */
+      g_io_stream_close (G_IO_STREAM (handshake->connection), NULL, NULL);
+    }
+
+  if (self != NULL)
+    self->handshakes = g_list_remove (self->handshakes, handshake);
+  handshake_free (handshake);
+}
+
+static gboolean
+incoming_cb (GSocketService    *service,
+             GSocketConnection *connection,
+             GObject           *source_object,
+             gpointer           user_data)
+{
+  TanbaServerHttp *self = user_data;
+  static const char * const protocols[] = { "http/1.1", "http/1.0", NULL };
+  g_autoptr(GError) error = NULL;
+  Handshake *handshake;
+  GIOStream *tls;
+
+  g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP, TCP_NODELAY,
+                       TRUE, NULL);
+
+  if (self->tls_certificate == NULL)
+    {
+      hand_over (self, connection, G_IO_STREAM (connection));
+      return TRUE;
+    }
+
+  /* as libsoup's listener does it (soup-server-connection.c,
+   * soup_server_connection_accepted), with the server's TLS settings */
+  tls = g_tls_server_connection_new (G_IO_STREAM (connection), self->tls_certificate, &error);
+  if (tls == NULL)
+    {
+      g_warning ("HTTP: no TLS: %s", error->message);
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+      return TRUE;
+    }
+  g_tls_connection_set_database (G_TLS_CONNECTION (tls),
+                                 soup_server_get_tls_database (self->server));
+  g_object_set (tls, "authentication-mode", soup_server_get_tls_auth_mode (self->server), NULL);
+  g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (tls), FALSE);
+  g_tls_connection_set_advertised_protocols (G_TLS_CONNECTION (tls), protocols);
+  g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_any_certificate_cb), NULL);
+
+  handshake = g_new0 (Handshake, 1);
+  handshake->owner = self;
+  handshake->connection = g_object_ref (connection);
+  handshake->tls = tls;
+  handshake->cancellable = g_cancellable_new ();
+  handshake->timeout_id = g_timeout_add_seconds (self->handshake_timeout, handshake_timeout_cb,
+                                                 handshake);
+  self->handshakes = g_list_prepend (self->handshakes, handshake);
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
+                                    handshake->cancellable, handshake_done_cb, handshake);
+  return TRUE;
+}
+
+/* Listens on @socket (bound, listening) with a GSocketService. */
+static gboolean
+listen_own (TanbaServerHttp  *self,
+            GSocket          *socket,
+            gboolean          tls,
+            GError          **error)
+{
+  const char *timeout = g_getenv ("TANBA_REFSERVER_HANDSHAKE_TIMEOUT");
+  guint64 seconds = HANDSHAKE_TIMEOUT;
+
+  if (timeout != NULL
+      && !g_ascii_string_to_unsigned (timeout, 10, 1, 3600, &seconds, NULL))
+    {
+      g_set_error (error, TANBA_SERVER_ERROR, TANBA_SERVER_ERROR_INVALID,
+                   "TANBA_REFSERVER_HANDSHAKE_TIMEOUT: \"%s\" is not a number of seconds "
+                   "from 1 to 3600", timeout);
+      return FALSE;
+    }
+  self->handshake_timeout = seconds;
+
+  if (tls)
+    {
+      g_object_get (self->server, "tls-certificate", &self->tls_certificate, NULL);
+      if (self->tls_certificate == NULL)
+        {
+          g_set_error_literal (error, TANBA_SERVER_ERROR, TANBA_SERVER_ERROR_FAILED,
+                               "HTTPS without a TLS certificate");
+          return FALSE;
+        }
+    }
+
+  self->service = g_socket_service_new ();
+  if (!g_socket_listener_add_socket (G_SOCKET_LISTENER (self->service), socket, NULL, error))
+    {
+      g_clear_object (&self->service);
+      g_clear_object (&self->tls_certificate);
+      return FALSE;
+    }
+  g_signal_connect (self->service, "incoming", G_CALLBACK (incoming_cb), self);
+  g_socket_service_start (self->service);
+  return TRUE;
+}
+
+/* The URL served by our own listener, as soup_server_get_uris() makes it. */
+static char *
+own_url (GSocket  *socket,
+         gboolean  tls,
+         GError  **error)
+{
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address (socket, error);
+  g_autofree char *host = NULL;
+  g_autoptr(GUri) uri = NULL;
+
+  if (local == NULL)
+    return NULL;
+  host = g_inet_address_to_string (
+           g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local)));
+  uri = g_uri_build (G_URI_FLAGS_NONE, tls ? "https" : "http", NULL, host,
+                     g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)), "/",
+                     NULL, NULL);
+  return g_uri_to_string (uri);
+}
+
 /* --- public API --------------------------------------------------------- */
 
 TanbaServerHttp *
@@ -431,7 +713,7 @@ tanba_server_http_listen (TanbaServerHttp  *self,
 {
   g_autoptr(GSocketAddress) socket_address = NULL;
   g_autoptr(GTlsCertificate) certificate = NULL;
-  GSList *uris;
+  g_autoptr(GSocket) socket = NULL;
   char *url;
 
   g_return_val_if_fail (self->server == NULL, NULL);
@@ -452,7 +734,7 @@ tanba_server_http_listen (TanbaServerHttp  *self,
   self->server = soup_server_new ("server-header", "tanba-refserver/" PACKAGE_VERSION " ",
                                   "tls-certificate", certificate,
                                   NULL);
-  if (idle_connections_leak ())
+  if (idle_connections_leak () || own_listener ())
     g_signal_connect (self->server, "request-read", G_CALLBACK (request_read_cb), NULL);
   soup_server_add_handler (self->server, "/pkix", pkix_cb, self, NULL);
   soup_server_add_handler (self->server, "/test/faults", faults_cb, self, NULL);
@@ -462,50 +744,94 @@ tanba_server_http_listen (TanbaServerHttp  *self,
   /* Our own socket for a listen backlog that takes a burst of clients: with
    * libsoup's default (10), the 11th of 16 clients connecting at once waits
    * a second for its SYN to be retried. */
-  {
-    g_autoptr(GSocket) socket = g_socket_new (g_socket_address_get_family (socket_address),
-                                              G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  socket = g_socket_new (g_socket_address_get_family (socket_address), G_SOCKET_TYPE_STREAM,
+                         G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    goto failed;
+  g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
+  if (!g_socket_bind (socket, socket_address, TRUE, error)
+      || !g_socket_listen (socket, error))
+    goto failed;
 
-    if (socket == NULL)
-      {
-        g_clear_object (&self->server);
-        return NULL;
-      }
-    g_socket_set_listen_backlog (socket, 128);
-    if (!g_socket_bind (socket, socket_address, TRUE, error)
-        || !g_socket_listen (socket, error)
-        || !soup_server_listen_socket (self->server, socket,
-                                       tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
-      {
-        g_clear_object (&self->server);
-        return NULL;
-      }
-  }
-
-  uris = soup_server_get_uris (self->server);
-  url = uris != NULL ? g_uri_to_string (uris->data) : NULL;
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  if (url == NULL)
+  if (own_listener ())
     {
-      g_set_error_literal (error, TANBA_SERVER_ERROR, TANBA_SERVER_ERROR_FAILED,
-                           "The server has no address");
-      g_clear_object (&self->server);
-      return NULL;
+      if (!listen_own (self, socket, tls, error))
+        goto failed;
+      url = own_url (socket, tls, error);
+      if (url == NULL)
+        goto failed;
+    }
+  else
+    {
+      GSList *uris;
+
+      if (!soup_server_listen_socket (self->server, socket,
+                                      tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+        goto failed;
+      uris = soup_server_get_uris (self->server);
+      url = uris != NULL ? g_uri_to_string (uris->data) : NULL;
+      g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+      if (url == NULL)
+        {
+          g_set_error_literal (error, TANBA_SERVER_ERROR, TANBA_SERVER_ERROR_FAILED,
+                               "The server has no address");
+          goto failed;
+        }
     }
 
   self->expire_id = g_timeout_add_seconds (EXPIRE_INTERVAL, expire_cb, self);
-  g_info ("Serving %s from %s%s", url, self->data_dir,
-          self->faults != NULL ? " with test faults enabled" : "");
+  g_info ("Serving %s from %s%s%s", url, self->data_dir,
+          self->faults != NULL ? " with test faults enabled" : "",
+          self->service != NULL ? " (own listener)" : "");
   return url;
+
+failed:
+  tanba_server_http_shutdown (self);
+  return NULL;
 }
 
 void
 tanba_server_http_shutdown (TanbaServerHttp *self)
 {
   g_clear_handle_id (&self->expire_id, g_source_remove);
+  if (self->service != NULL)
+    {
+      g_socket_service_stop (self->service);
+      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+      g_clear_object (&self->service);
+    }
+  /* Handshakes in progress are cancelled, not waited for; their callbacks
+   * (if the main loop runs again) only close their connections. */
+  for (GList *l = self->handshakes; l != NULL; l = l->next)
+    {
+      Handshake *handshake = l->data;
+
+      handshake->owner = NULL;
+      g_clear_handle_id (&handshake->timeout_id, g_source_remove);
+      g_cancellable_cancel (handshake->cancellable);
+    }
+  g_clear_pointer (&self->handshakes, g_list_free);
+  g_clear_object (&self->tls_certificate);
   if (self->server != NULL)
     {
       soup_server_disconnect (self->server);
       g_clear_object (&self->server);
     }
+}
+
+GTlsCertificate *
+tanba_server_http_get_tls_peer_certificate (SoupServerMessage    *msg,
+                                            GTlsCertificateFlags *errors)
+{
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+  TlsPeer *peer = remote != NULL ? g_object_get_qdata (G_OBJECT (remote), tls_peer_quark ())
+                                 : NULL;
+
+  if (peer != NULL)
+    {
+      *errors = peer->errors;
+      return peer->certificate;
+    }
+  *errors = soup_server_message_get_tls_peer_certificate_errors (msg);
+  return soup_server_message_get_tls_peer_certificate (msg);
 }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <glib.h>
+#include <libsoup/soup.h>
 
 G_BEGIN_DECLS
 
@@ -30,6 +31,13 @@ char            *tanba_server_http_listen   (TanbaServerHttp  *self,
 
 /* Stops listening and closes the database cleanly. */
 void             tanba_server_http_shutdown (TanbaServerHttp  *self);
+
+/* The TLS client certificate of @msg's connection (NULL: none, or not TLS)
+ * and its verification errors against the server's TLS database (0: it
+ * verifies). Use this, not soup_server_message_get_tls_peer_certificate(),
+ * which knows nothing of the connections the server accepts itself. */
+GTlsCertificate *tanba_server_http_get_tls_peer_certificate (SoupServerMessage    *msg,
+                                                             GTlsCertificateFlags *errors);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TanbaServerHttp, tanba_server_http_free)
 

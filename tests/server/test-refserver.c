@@ -1189,6 +1189,21 @@ test_bank (Fixture       *f,
   value = json_string (answer, "error");
   g_assert_cmpstr (value, ==, "wrong-certificate");
 
+  /* the registered key in a certificate the bank's CA did not issue */
+  {
+    g_autofree char *subject = g_strconcat ("/O=Tanba Demo Bank/CN=", u->user_id, NULL);
+    g_autofree char *output = NULL;
+
+    assert_ok (run_openssl (f, &output, "req", "-x509", "-new", "-key", "auth.key", "-subj",
+                            subject, "-days", "30", "-addext", "extendedKeyUsage=clientAuth",
+                            "-out", "self.crt", NULL), &output);
+  }
+  g_clear_pointer (&answer, g_free);
+  g_clear_pointer (&value, g_free);
+  answer = bank_whoami (f, "self.crt", "auth.key");
+  value = json_string (answer, "error");
+  g_assert_cmpstr (value, ==, "certificate-untrusted");
+
   /* and it survives a restart */
   restart (f);
   g_clear_pointer (&answer, g_free);
