@@ -123,13 +123,17 @@ run_server (void)
       return 1;
     }
 
+  /* SIGTERM and SIGINT handled before the URL is out: whoever reads the URL
+   * may stop the server at once (a test's fixture did, and the server died
+   * of the signal instead of shutting down). */
+  loop = g_main_loop_new (NULL, FALSE);
+  term_id = g_unix_signal_add (SIGTERM, quit_cb, loop);
+  int_id = g_unix_signal_add (SIGINT, quit_cb, loop);
+
   /* The first line of output: scripts and tests read the URL from it. */
   printf ("%s\n", url);
   fflush (stdout);
 
-  loop = g_main_loop_new (NULL, FALSE);
-  term_id = g_unix_signal_add (SIGTERM, quit_cb, loop);
-  int_id = g_unix_signal_add (SIGINT, quit_cb, loop);
   g_main_loop_run (loop);
   g_source_remove (term_id);
   g_source_remove (int_id);
