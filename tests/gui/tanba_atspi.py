@@ -312,7 +312,7 @@ def dump(obj, depth=0, out=None):
 # the last one ends with the quote and Orca's voice settings ({...}).
 SPEECH_OUTPUT = re.compile(r"^\d\d:\d\d:\d\d\.\d+ - SPEECH OUTPUT: '(.*)$")
 SPEECH_CONTINUED = ' ' * 18
-SPEECH_END = re.compile(r"'(\{.*\})?\s*$", re.S)
+SPEECH_END = re.compile(r"'\s*(\{.*\})?\s*$", re.S)
 
 
 class OrcaSpeech:
