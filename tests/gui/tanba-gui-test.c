@@ -238,3 +238,51 @@ tanba_gui_test_assert_accessible (GtkWidget *root)
 {
   sweep (root);
 }
+
+typedef struct
+{
+  gboolean done;
+  gboolean ok;
+  GError  *error;
+} ApplyResult;
+
+static void
+apply_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  ApplyResult *r = user_data;
+
+  r->ok = tanba_wizard_page_apply_finish (TANBA_WIZARD_PAGE (source), result, &r->error);
+  r->done = TRUE;
+}
+
+gboolean
+tanba_gui_test_apply_page (TanbaWizardPage *page,
+                           const char      *answer,
+                           char           **dialog_heading,
+                           char           **dialog_body,
+                           guint            timeout_ms,
+                           GError         **error)
+{
+  ApplyResult r = { 0 };
+
+  tanba_wizard_page_apply (page, NULL, apply_cb, &r);
+  if (answer != NULL)
+    {
+      AdwMessageDialog *dialog = tanba_gui_test_wait_dialog (20000);
+
+      g_assert_nonnull (dialog);
+      if (dialog_heading != NULL)
+        *dialog_heading = g_strdup (adw_message_dialog_get_heading (dialog));
+      if (dialog_body != NULL)
+        *dialog_body = g_strdup (adw_message_dialog_get_body (dialog));
+      adw_message_dialog_response (dialog, answer);
+      /* Only a click closes the dialog by itself. */
+      gtk_window_destroy (GTK_WINDOW (dialog));
+    }
+  g_assert_true (tanba_gui_test_wait_flag (&r.done, timeout_ms));
+  if (r.error != NULL)
+    g_propagate_error (error, r.error);
+  return r.ok;
+}

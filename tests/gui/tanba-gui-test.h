@@ -6,6 +6,8 @@
 
 #include <adwaita.h>
 
+#include "tanba-wizard-page.h"
+
 G_BEGIN_DECLS
 
 /* gtk_init + adw_init + g_test_init; skips nothing: without a display it fails. */
@@ -28,6 +30,17 @@ gboolean    tanba_gui_test_wait_flag       (gboolean   *done,
                                             guint       timeout_ms);
 /* Iterates until an AdwMessageDialog is shown (or @timeout_ms); returns it. */
 AdwMessageDialog *tanba_gui_test_wait_dialog (guint     timeout_ms);
+
+/* Runs @page's apply and waits for it (up to @timeout_ms). With @answer, it
+ * waits for the message dialog the apply shows, returns its heading and body
+ * in @dialog_heading / @dialog_body (each may be NULL) and gives @answer as
+ * the response. Returns the apply's result. */
+gboolean    tanba_gui_test_apply_page      (TanbaWizardPage *page,
+                                            const char      *answer,
+                                            char           **dialog_heading,
+                                            char           **dialog_body,
+                                            guint            timeout_ms,
+                                            GError         **error);
 
 /* Types @text into an editable as a user would (through insert-text). */
 void        tanba_gui_test_type            (GtkWidget  *editable,

@@ -24,13 +24,6 @@ typedef struct
   GtkWidget       *key_file;
 } Fixture;
 
-typedef struct
-{
-  gboolean done;
-  gboolean ok;
-  GError  *error;
-} ApplyResult;
-
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  user_data)
@@ -61,43 +54,20 @@ user (guint i)
   return g_ptr_array_index (demo->users, i);
 }
 
-static void
-apply_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  ApplyResult *r = user_data;
-
-  r->ok = tanba_wizard_page_apply_finish (TANBA_WIZARD_PAGE (source), result, &r->error);
-  r->done = TRUE;
-}
-
 static gboolean
 apply (Fixture     *f,
        const char  *answer,
        char       **dialog_body,
        GError     **error)
 {
-  ApplyResult r = { 0 };
+  g_autofree char *heading = NULL;
+  gboolean ok;
 
   g_assert_true (tanba_wizard_page_get_complete (f->page));
-  tanba_wizard_page_apply (f->page, NULL, apply_cb, &r);
+  ok = tanba_gui_test_apply_page (f->page, answer, &heading, dialog_body, 60000, error);
   if (answer != NULL)
-    {
-      AdwMessageDialog *dialog = tanba_gui_test_wait_dialog (20000);
-
-      g_assert_nonnull (dialog);
-      g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "The key file opens with a similar PIN");
-      if (dialog_body != NULL)
-        *dialog_body = g_strdup (adw_message_dialog_get_body (dialog));
-      adw_message_dialog_response (dialog, answer);
-      /* Only a click closes the dialog by itself. */
-      gtk_window_destroy (GTK_WINDOW (dialog));
-    }
-  g_assert_true (tanba_gui_test_wait_flag (&r.done, 60000));
-  if (r.error != NULL)
-    g_propagate_error (error, r.error);
-  return r.ok;
+    g_assert_cmpstr (heading, ==, "The key file opens with a similar PIN");
+  return ok;
 }
 
 static void

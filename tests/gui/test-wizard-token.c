@@ -174,52 +174,20 @@ test_connect_no_token (void)
   gtk_window_destroy (window);
 }
 
-typedef struct
-{
-  gboolean done;
-  gboolean ok;
-  GError  *error;
-} ApplyResult;
-
-static void
-apply_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  ApplyResult *r = user_data;
-
-  r->ok = tanba_wizard_page_apply_finish (TANBA_WIZARD_PAGE (source), result, &r->error);
-  r->done = TRUE;
-}
-
-/* Starts the page's apply; @answer (may be NULL) is the response given to
- * the message dialog it shows. */
+/* Starts the page's apply, as the window does (applying); @answer (may be
+ * NULL) is the response given to the message dialog it shows. */
 static gboolean
 apply (TanbaWizardPage *page,
        const char      *answer,
        char           **dialog_heading,
        GError         **error)
 {
-  ApplyResult r = { 0 };
+  gboolean ok;
 
   tanba_wizard_page_set_applying (page, TRUE);
-  tanba_wizard_page_apply (page, NULL, apply_cb, &r);
-  if (answer != NULL)
-    {
-      AdwMessageDialog *dialog = tanba_gui_test_wait_dialog (20000);
-
-      g_assert_nonnull (dialog);
-      if (dialog_heading != NULL)
-        *dialog_heading = g_strdup (adw_message_dialog_get_heading (dialog));
-      adw_message_dialog_response (dialog, answer);
-      /* Only a click closes the dialog by itself. */
-      gtk_window_destroy (GTK_WINDOW (dialog));
-    }
-  g_assert_true (tanba_gui_test_wait_flag (&r.done, 30000));
+  ok = tanba_gui_test_apply_page (page, answer, dialog_heading, NULL, 30000, error);
   tanba_wizard_page_set_applying (page, FALSE);
-  if (r.error != NULL)
-    g_propagate_error (error, r.error);
-  return r.ok;
+  return ok;
 }
 
 static void
