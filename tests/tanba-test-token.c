@@ -177,3 +177,12 @@ tanba_test_cli_result_clear (CliResult *result)
   g_free (result->out);
   g_free (result->err);
 }
+
+gulong
+tanba_test_softhsm_slot (TanbaTestSoftHsm *hsm,
+                         guint             index)
+{
+  g_autoptr(TanbaToken) token = tanba_test_softhsm_token (hsm, index);
+
+  return tanba_token_get_slot_id (token);
+}

@@ -27,6 +27,9 @@ TanbaTestSoftHsm *tanba_test_softhsm_new   (guint             n_tokens);
 void              tanba_test_softhsm_free  (TanbaTestSoftHsm *hsm);
 TanbaToken       *tanba_test_softhsm_token (TanbaTestSoftHsm *hsm,
                                             guint             index);
+/* The slot of token @index (for pkcs11-tool). */
+gulong            tanba_test_softhsm_slot  (TanbaTestSoftHsm *hsm,
+                                            guint             index);
 
 /* Runs @argv with @input on its standard input; returns the exit status and
  * the output (both optional). Secrets go through @input, never @argv. */

@@ -61,14 +61,6 @@ assert_no_secret (const CliResult *result,
   g_assert_null (strstr (result->err, secret));
 }
 
-static gulong
-slot_of (int index)
-{
-  g_autoptr(TanbaToken) token = tanba_test_softhsm_token (hsm, index);
-
-  return tanba_token_get_slot_id (token);
-}
-
 static void
 test_list_json (void)
 {
@@ -179,7 +171,7 @@ test_keygen (void)
   g_assert_cmpint (result.status, ==, 0);
   assert_no_secret (&result, TANBA_FACTORY_USER_PIN);
 
-  listing = tanba_test_pkcs11_tool_objects (hsm, slot_of (TOKEN_KEYGEN), TANBA_FACTORY_USER_PIN);
+  listing = tanba_test_pkcs11_tool_objects (hsm, tanba_test_softhsm_slot (hsm, TOKEN_KEYGEN), TANBA_FACTORY_USER_PIN);
   g_assert_nonnull (strstr (listing, "Private Key Object; EC"));
   g_assert_nonnull (strstr (listing, "Tanba signing key"));
 
@@ -204,7 +196,7 @@ static void
 test_pin_change (void)
 {
   g_auto (CliResult) result = { 0, };
-  gulong slot = slot_of (TOKEN_PIN);
+  gulong slot = tanba_test_softhsm_slot (hsm, TOKEN_PIN);
 
   /* A password breaking the rules is refused before the token is touched. */
   run_cli (&result, TOKEN_PIN, NULL, TANBA_FACTORY_USER_PIN "\nabc12345\n", "pin", "change", NULL);
@@ -248,7 +240,7 @@ static void
 test_pin_unblock (void)
 {
   g_auto (CliResult) result = { 0, };
-  gulong slot = slot_of (TOKEN_UNBLOCK);
+  gulong slot = tanba_test_softhsm_slot (hsm, TOKEN_UNBLOCK);
 
   run_cli (&result, TOKEN_UNBLOCK, NULL, "11111111\n" NEW_USER_PIN "\n", "pin", "unblock", NULL);
   g_assert_cmpint (result.status, ==, 4);

@@ -61,14 +61,6 @@ serial_of (guint index)
   return g_ptr_array_index (hsm->serials, index);
 }
 
-static gulong
-slot_of (guint index)
-{
-  g_autoptr(TanbaToken) token = tanba_test_softhsm_token (hsm, index);
-
-  return tanba_token_get_slot_id (token);
-}
-
 static void
 assert_no_secret_in (const char *what,
                      const char *text)
@@ -220,7 +212,7 @@ static char *
 read_certificate (guint       token_index,
                   const char *id_hex)
 {
-  g_autofree char *slot = g_strdup_printf ("%lu", slot_of (token_index));
+  g_autofree char *slot = g_strdup_printf ("%lu", tanba_test_softhsm_slot (hsm, token_index));
   char *path = g_build_filename (work_dir, "cert-XXXXXX.der", NULL);
   g_autofree char *err = NULL;
   int fd = g_mkstemp (path);
@@ -251,7 +243,7 @@ check_certificate (guint       token_index,
                    const char *id_hex)
 {
   g_autofree char *cert = read_certificate (token_index, id_hex);
-  g_autofree char *slot = g_strdup_printf ("%lu", slot_of (token_index));
+  g_autofree char *slot = g_strdup_printf ("%lu", tanba_test_softhsm_slot (hsm, token_index));
   g_autofree char *key_path = g_build_filename (work_dir, "pub.der", NULL);
   g_autofree char *key_pem = NULL;
   g_autofree char *cert_key_pem = NULL;
@@ -284,7 +276,7 @@ assert_registered (guint                    token_index,
                    JsonObject              *done,
                    const char              *key_type)
 {
-  g_autofree char *objects = tanba_test_pkcs11_tool_objects (hsm, slot_of (token_index), NEW_PIN);
+  g_autofree char *objects = tanba_test_pkcs11_tool_objects (hsm, tanba_test_softhsm_slot (hsm, token_index), NEW_PIN);
   g_autofree char *signing = NULL;
   g_autofree char *authentication = NULL;
   g_autofree char *query = NULL;
@@ -299,7 +291,7 @@ assert_registered (guint                    token_index,
   g_assert_cmpuint (count_lines (objects, "Private Key Object"), ==, 2);
   g_assert_cmpuint (count_lines (objects, "Certificate Object"), ==, 2);
   g_assert_nonnull (strstr (objects, key_type));
-  g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, slot_of (token_index), FALSE, NEW_PIN), ==, 0);
+  g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, tanba_test_softhsm_slot (hsm, token_index), FALSE, NEW_PIN), ==, 0);
   {
     g_autoptr(TanbaToken) token = tanba_test_softhsm_token (hsm, token_index);
     g_autoptr(TanbaTokenInfo) info = tanba_token_get_info (token, NULL);
@@ -338,7 +330,7 @@ assert_registered (guint                    token_index,
 static void
 assert_untouched (guint token_index)
 {
-  g_autofree char *objects = tanba_test_pkcs11_tool_objects (hsm, slot_of (token_index), TANBA_FACTORY_USER_PIN);
+  g_autofree char *objects = tanba_test_pkcs11_tool_objects (hsm, tanba_test_softhsm_slot (hsm, token_index), TANBA_FACTORY_USER_PIN);
   g_autoptr(TanbaToken) token = tanba_test_softhsm_token (hsm, token_index);
   g_autoptr(TanbaTokenInfo) info = tanba_token_get_info (token, NULL);
 
@@ -589,7 +581,7 @@ test_admin_pin_changed (void)
 {
   guint t = take_token ();
   TanbaTestDemoUser *u = take_user ();
-  g_autofree char *slot = g_strdup_printf ("%lu", slot_of (t));
+  g_autofree char *slot = g_strdup_printf ("%lu", tanba_test_softhsm_slot (hsm, t));
   g_autoptr(GPtrArray) args = register_args (u, t, FALSE, NULL);
   g_autoptr(GPtrArray) args_differs = register_args (u, t, FALSE, "--admin-pin-differs", NULL);
   g_autofree char *input = input_for (u, NULL);
@@ -612,7 +604,7 @@ test_admin_pin_changed (void)
                            "--change-pin", "--new-pin", "env:TANBA_TEST_NEW", NULL };
 
     g_assert_cmpint (tanba_test_run_env (argv, env, NULL, NULL, NULL), ==, 0);
-    g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, slot_of (t), TRUE, OTHER_ADMIN_PIN), ==, 0);
+    g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, tanba_test_softhsm_slot (hsm, t), TRUE, OTHER_ADMIN_PIN), ==, 0);
   }
 
   /* 1. No --admin-pin-differs: the factory PIN is refused, once. */
@@ -632,7 +624,7 @@ test_admin_pin_changed (void)
     g_assert_cmpuint (spied_calls (spied, "C_InitToken", "CKR_PIN_INCORRECT"), ==, 1);
     g_assert_null (strstr (spied, "userType = CKU_SO"));
     assert_untouched (t);
-    g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, slot_of (t), TRUE, OTHER_ADMIN_PIN), ==, 0);
+    g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, tanba_test_softhsm_slot (hsm, t), TRUE, OTHER_ADMIN_PIN), ==, 0);
   }
 
   /* 2. A wrong administrator PIN given: refused once as well, the token unchanged. */
@@ -657,7 +649,7 @@ test_admin_pin_changed (void)
     done = done_event (r.out);
     assert_registered (t, u, done, "RSA");
     /* Re-initializing keeps the administrator PIN the user set. */
-    g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, slot_of (t), TRUE, OTHER_ADMIN_PIN), ==, 0);
+    g_assert_cmpint (tanba_test_pkcs11_tool_login (hsm, tanba_test_softhsm_slot (hsm, t), TRUE, OTHER_ADMIN_PIN), ==, 0);
   }
   query = g_strdup_printf ("SELECT count(*) FROM certificates WHERE user_id = '%s'", u->user_id);
   count = sql (query);
@@ -1161,7 +1153,7 @@ test_renew (void)
   g_assert_cmpint (renew2.status, ==, 0);
 
   /* Two key pairs and two certificates, new ones: the old IDs are gone. */
-  objects = tanba_test_pkcs11_tool_objects (hsm, slot_of (t), NEW_PIN);
+  objects = tanba_test_pkcs11_tool_objects (hsm, tanba_test_softhsm_slot (hsm, t), NEW_PIN);
   g_assert_cmpuint (count_lines (objects, "Private Key Object"), ==, 2);
   g_assert_cmpuint (count_lines (objects, "Certificate Object"), ==, 2);
   g_assert_null (strstr (objects, json_object_get_string_member (done, "signing_key_id")));
@@ -1375,7 +1367,7 @@ test_in_process_continue (void)
   status = sql (query);
   g_assert_cmpstr (status, ==, "complete");
   {
-    g_autofree char *objects = tanba_test_pkcs11_tool_objects (hsm, slot_of (t), NEW_PIN);
+    g_autofree char *objects = tanba_test_pkcs11_tool_objects (hsm, tanba_test_softhsm_slot (hsm, t), NEW_PIN);
 
     g_assert_cmpuint (count_lines (objects, "Private Key Object"), ==, 2);
     g_assert_cmpuint (count_lines (objects, "Certificate Object"), ==, 2);

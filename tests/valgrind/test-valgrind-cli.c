@@ -92,14 +92,6 @@ run_cli (CliResult          *result,
                              (const char * const *) secrets->pdata);
 }
 
-static gulong
-slot_of (guint index)
-{
-  g_autoptr(TanbaToken) token = tanba_test_softhsm_token (hsm, index);
-
-  return tanba_token_get_slot_id (token);
-}
-
 static guint
 count (const char *text,
        const char *needle)
@@ -147,7 +139,7 @@ register_token (const char        *name,
   g_assert_nonnull (strstr (r.out, "\"event\":\"done\""));
   g_assert_nonnull (strstr (r.out, u->user_id));
 
-  objects = tanba_test_pkcs11_tool_objects (hsm, slot_of (token_index), NEW_PIN);
+  objects = tanba_test_pkcs11_tool_objects (hsm, tanba_test_softhsm_slot (hsm, token_index), NEW_PIN);
   g_assert_cmpuint (count (objects, "Private Key Object"), ==, 2);
   g_assert_cmpuint (count (objects, "Certificate Object"), ==, 2);
   g_assert_nonnull (strstr (objects, algorithm == NULL || g_str_equal (algorithm, "rsa2048") ? "RSA" : "EC"));
