@@ -312,8 +312,7 @@ typedef struct
   TanbaRegistrationMarker       *marker;    /* what the token says */
   TanbaRegistrationJournal      *journal;   /* what the computer says */
   TanbaKeyAlgorithm              algorithm;
-  TanbaKeyFile                  *key_file;  /* opened once, when first needed */
-  gboolean                       key_file_borrowed;  /* the params' opened key file */
+  TanbaKeyFile                  *key_file;  /* opened once, when first needed, or the params' */
   TanbaCmpClient                *cmp;
   TanbaRegistrationStep          current;
   gboolean                       storing;   /* inside the accept callback */
@@ -673,10 +672,7 @@ open_key_file (Run     *run,
   if (run->key_file != NULL || p->use_mac)
     return TRUE;
   if (p->opened_key_file != NULL)
-    {
-      run->key_file = p->opened_key_file;
-      run->key_file_borrowed = TRUE;
-    }
+    run->key_file = p->opened_key_file;
   else
     {
       if (!require (p->key_file, _("the key file"), error))
@@ -974,7 +970,7 @@ run_clear (Run *run)
 {
   tanba_registration_marker_free (run->marker);
   tanba_registration_journal_free (run->journal);
-  if (!run->key_file_borrowed)
+  if (run->key_file != run->params->opened_key_file)
     tanba_key_file_free (run->key_file);
   tanba_cmp_client_free (run->cmp);
 }

@@ -336,6 +336,9 @@ class OrcaSpeech:
         self.runtime = os.path.join(directory, 'runtime')
         self.speech = os.path.join(directory, 'speech.log')
         self.orca_log = os.path.join(directory, 'orca.log')
+        # what said() has read of orca_log: the utterances, the one being
+        # read, the offset
+        self._spoken, self._entry, self._log_pos = [], None, 0
         for d in (self.home, self.runtime):
             os.makedirs(d, mode=0o700, exist_ok=True)
         open(self.speech, 'w').close()
@@ -393,8 +396,6 @@ class OrcaSpeech:
     def said(self):
         """Everything Orca has said so far, an utterance a line (read on from
         where the last call stopped: the debug log grows by megabytes)."""
-        if not hasattr(self, '_spoken'):
-            self._spoken, self._entry, self._log_pos = [], None, 0
         try:
             with open(self.orca_log, 'rb') as f:
                 f.seek(self._log_pos)
