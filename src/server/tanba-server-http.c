@@ -77,23 +77,6 @@ typedef struct
 
 /* --- helpers ------------------------------------------------------------ */
 
-/* libsoup before 3.3 never closes a kept-alive connection that its client
- * closes while the server waits for the next request (fixed upstream by
- * commit d20c6601, "server: do not leak idle connections closed by the
- * client"): the connection keeps its descriptor (in CLOSE_WAIT) and its
- * memory until the server ends. Tanba's clients open a connection per
- * request, so such a server ran out of descriptors after some thousand
- * requests, its memory growing all the while (found by bench-refserver-load).
- * With that libsoup every answer says "Connection: close" and the server
- * closes the connection itself: no keep-alive. (Keeping it open for the
- * certConf after an ip would leak the ip's connection of every client that
- * sends its certConf on a new one, as Tanba's does.) */
-static gboolean
-idle_connections_leak (void)
-{
-  return soup_get_major_version () == 3 && soup_get_minor_version () < 3;
-}
-
 /* libsoup before 3.4 leaks one GSocket (some 400 bytes) per connection its
  * listener (SoupListener) accepts (fixed upstream by commit b545d5f0,
  * "soup-listener: Plug a leak"): the server's memory grew by that much per
@@ -103,6 +86,11 @@ idle_connections_leak (void)
  * soup_server_accept_iostream(). libsoup keeps no connection alive that it
  * did not accept itself (soup-server.c, request_finished(): keep-alive
  * needs a listener of its own): every answer then says "Connection: close".
+ * That also keeps clear of a bug of libsoup before 3.3, which never closed
+ * a kept-alive connection its client closed while the server waited for
+ * the next request (fixed upstream by commit d20c6601): with Tanba's
+ * connection per request, such a server ran out of descriptors after some
+ * thousand requests (found by bench-refserver-load).
  * Our handshake also has a time limit and is cancelled on shutdown: with
  * libsoup's own, a client that stopped in the middle of its handshake kept
  * the server from exiting on SIGTERM (soup_server_disconnect() closes the
@@ -734,7 +722,7 @@ tanba_server_http_listen (TanbaServerHttp  *self,
   self->server = soup_server_new ("server-header", "tanba-refserver/" PACKAGE_VERSION " ",
                                   "tls-certificate", certificate,
                                   NULL);
-  if (idle_connections_leak () || own_listener ())
+  if (own_listener ())
     g_signal_connect (self->server, "request-read", G_CALLBACK (request_read_cb), NULL);
   soup_server_add_handler (self->server, "/pkix", pkix_cb, self, NULL);
   soup_server_add_handler (self->server, "/test/faults", faults_cb, self, NULL);
