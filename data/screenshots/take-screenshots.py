@@ -211,12 +211,7 @@ def run_language(build, out_dir, lang):
     procs = []
     usb = None
     try:
-        tokens = os.path.join(tmp, 'tokens')
-        os.mkdir(tokens)
-        conf = os.path.join(tmp, 'softhsm2.conf')
-        with open(conf, 'w') as f:
-            f.write('directories.tokendir = %s\nobjectstore.backend = file\n'
-                    'log.level = ERROR\nslots.removable = true\n' % tokens)
+        conf = t.softhsm_conf(tmp)
         env = dict(os.environ, SOFTHSM2_CONF=conf, LANG=locale_name, LC_ALL=locale_name, GDK_BACKEND='x11',
                    GSK_RENDERER='cairo', GSETTINGS_BACKEND='memory',
                    GSETTINGS_SCHEMA_DIR=os.path.join(build, 'data'),

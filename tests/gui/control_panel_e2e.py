@@ -59,12 +59,7 @@ class Fixture:
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix='tanba-panel-e2e-')
         self.app = None
-        tokens = os.path.join(self.dir, 'tokens')
-        os.mkdir(tokens)
-        self.softhsm_conf = os.path.join(self.dir, 'softhsm2.conf')
-        with open(self.softhsm_conf, 'w') as f:
-            f.write('directories.tokendir = %s\nobjectstore.backend = file\n'
-                    'log.level = ERROR\nslots.removable = true\n' % tokens)
+        self.softhsm_conf = t.softhsm_conf(self.dir)
         self.control = os.path.join(self.dir, 'hotplug-control')
         self.env = dict(os.environ, SOFTHSM2_CONF=self.softhsm_conf, SOFTHSM2_MODULE=SOFTHSM,
                         TANBA_HOTPLUG_CONTROL=self.control, TANBA_HOTPLUG_PIN_TRIES='3',

@@ -45,12 +45,7 @@ class Fixture(t.OrcaSpeech):
 
     def __init__(self):
         directory = tempfile.mkdtemp(prefix='tanba-panel-orca-')
-        tokens = os.path.join(directory, 'tokens')
-        os.mkdir(tokens)
-        self.softhsm_conf = os.path.join(directory, 'softhsm2.conf')
-        with open(self.softhsm_conf, 'w') as f:
-            f.write('directories.tokendir = %s\nobjectstore.backend = file\n'
-                    'log.level = ERROR\nslots.removable = true\n' % tokens)
+        self.softhsm_conf = t.softhsm_conf(directory)
         super().__init__(directory, {'SOFTHSM2_CONF': self.softhsm_conf, 'GSETTINGS_BACKEND': 'memory',
                                      'LANG': 'C.UTF-8', 'LC_ALL': 'C.UTF-8'})
         subprocess.run(['softhsm2-util', '--init-token', '--free', '--label', '',

@@ -62,12 +62,7 @@ class Fixture:
     def __init__(self, prefix='tanba-signin-e2e-', env_extra=None):
         self.dir = tempfile.mkdtemp(prefix=prefix)
         self.processes = []
-        tokens = os.path.join(self.dir, 'tokens')
-        os.mkdir(tokens)
-        self.softhsm_conf = os.path.join(self.dir, 'softhsm2.conf')
-        with open(self.softhsm_conf, 'w') as f:
-            f.write('directories.tokendir = %s\nobjectstore.backend = file\n'
-                    'log.level = ERROR\nslots.removable = true\n' % tokens)
+        self.softhsm_conf = t.softhsm_conf(self.dir)
         self.env = dict(os.environ, SOFTHSM2_CONF=self.softhsm_conf, GSETTINGS_BACKEND='memory',
                         XDG_STATE_HOME=os.path.join(self.dir, 'state'), LC_ALL='C.UTF-8', LANG='C.UTF-8')
         for variable in ('GTK_A11Y', 'NO_AT_BRIDGE'):

@@ -38,6 +38,19 @@ def wait_for(predicate, timeout=10.0, interval=0.05, what='condition'):
                   (timeout, what, (' (last error: %s)' % last_error) if last_error else ''))
 
 
+def softhsm_conf(directory):
+    """A SoftHSM configuration in @directory (field notes: SoftHSM in
+    tests): its tokens in directory/tokens, removable slots (the hot-plug
+    tests pull them out). Returns the configuration file's path."""
+    tokens = os.path.join(directory, 'tokens')
+    os.mkdir(tokens)
+    conf = os.path.join(directory, 'softhsm2.conf')
+    with open(conf, 'w') as f:
+        f.write('directories.tokendir = %s\nobjectstore.backend = file\n'
+                'log.level = ERROR\nslots.removable = true\n' % tokens)
+    return conf
+
+
 def find_app(name, timeout=30.0):
     """The application called @name on the accessibility bus, once it shows a window."""
     def look():

@@ -61,12 +61,7 @@ class Fixture:
         self.server = None
         self.app = None
         # SoftHSM with one token in factory state (field notes: SoftHSM in tests).
-        tokens = os.path.join(self.dir, 'tokens')
-        os.mkdir(tokens)
-        self.softhsm_conf = os.path.join(self.dir, 'softhsm2.conf')
-        with open(self.softhsm_conf, 'w') as f:
-            f.write('directories.tokendir = %s\nobjectstore.backend = file\n'
-                    'log.level = ERROR\nslots.removable = true\n' % tokens)
+        self.softhsm_conf = t.softhsm_conf(self.dir)
         self.env = dict(os.environ, SOFTHSM2_CONF=self.softhsm_conf)
         # admin-pin mode: a new token whose administrator PIN was changed,
         # as the bank's guide teaches (the user PIN is still the factory one).

@@ -185,12 +185,7 @@ def main():
     try:
         _ = Texts(LANG)
         ok('the %s texts: %s' % (LANG, 'the program\'s own' if LANG == 'en' else 'tanba.mo of the build tree'))
-        tokens = os.path.join(directory, 'tokens')
-        os.mkdir(tokens)
-        softhsm_conf = os.path.join(directory, 'softhsm2.conf')
-        with open(softhsm_conf, 'w') as f:
-            f.write('directories.tokendir = %s\nobjectstore.backend = file\n'
-                    'log.level = ERROR\nslots.removable = true\n' % tokens)
+        softhsm_conf = t.softhsm_conf(directory)
         session = {'SOFTHSM2_CONF': softhsm_conf, 'GSETTINGS_BACKEND': 'memory',
                    'LANG': LOCALES[LANG], 'LC_ALL': LOCALES[LANG],
                    'XDG_STATE_HOME': os.path.join(directory, 'state')}
