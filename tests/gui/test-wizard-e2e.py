@@ -139,21 +139,39 @@ class Fixture:
 
 
 def spied_init_token_pins(path):
-    """The PINs and results of every C_InitToken in a PKCS#11 spy log, in order."""
+    """The PINs and results of every C_InitToken in a PKCS#11 spy log, in order.
+
+    The token monitor's thread calls the module while the wizard's worker is
+    in C_InitToken, and the spy writes a call's header and input when it
+    starts and its "Returned:" when it ends: a short call of the other thread
+    can fall between the two. A "Returned:" closes the latest call still
+    open (the one started last), so such a nested call does not take
+    C_InitToken's result."""
     calls = []
+    open_calls = []
     with open(path, errors='replace') as f:
-        records = re.split(r'\n(?=\d+: C_)', f.read())
-    for record in records:
-        if not re.match(r'\d+: C_InitToken\n', record):
-            continue
-        dump = re.search(r'\[in\] pPin\[ulPinLen\][^\n]*\n((?:\s+[0-9a-fA-F]{8}  [^\n]*\n)+)', record)
+        for line in f:
+            header = re.match(r'\d+: (C_\w+)$', line.rstrip('\n'))
+            if header:
+                call = {'name': header.group(1), 'text': '', 'result': None}
+                open_calls.append(call)
+                if call['name'] == 'C_InitToken':
+                    calls.append(call)
+                continue
+            returned = re.match(r'Returned:\s+\d+ (\w+)', line)
+            if returned and open_calls:
+                open_calls.pop()['result'] = returned.group(1)
+            elif open_calls:
+                open_calls[-1]['text'] += line
+    result = []
+    for call in calls:
+        dump = re.search(r'\[in\] pPin\[ulPinLen\][^\n]*\n((?:\s+[0-9a-fA-F]{8}  [^\n]*\n)+)', call['text'])
         pin = b''
         for line in (dump.group(1).splitlines() if dump else []):
             hex_bytes = re.match(r'\s+[0-9a-fA-F]{8}  ((?:[0-9a-fA-F]{2} )+)', line + ' ')
             pin += bytes(int(h, 16) for h in hex_bytes.group(1).split())
-        result = re.search(r'Returned:\s+\d+ (\w+)', record)
-        calls.append((pin.decode(errors='replace'), result.group(1) if result else None))
-    return calls
+        result.append((pin.decode(errors='replace'), call['result']))
+    return result
 
 
 def admin_pin_refused(app, w):
