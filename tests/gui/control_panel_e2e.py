@@ -162,8 +162,12 @@ def result_text(window):
 
 
 def wait_result(window, pattern, timeout=30):
+    try:
+        before = result_text(window)
+    except Exception as e:  # the tree changes under us (wait_for retries the same)
+        before = '? (%s)' % e
     return t.wait_for(lambda: re.search(pattern, result_text(window)), timeout,
-                      what='the result %r (now %r)' % (pattern, result_text(window)))
+                      what='the result %r (it was %r)' % (pattern, before))
 
 
 def button(window, label):
