@@ -21,8 +21,9 @@
 #include "tanba-test-token.h"
 
 #define NEW_PIN   "Kt7m2q9w"
-#define N_TOKENS  54
-#define N_USERS   54
+#define PLANTED_ID "0123456789abcdef0123456789abcdef"
+#define N_TOKENS  55
+#define N_USERS   55
 
 static TanbaTestSoftHsm *hsm;
 static TanbaTestDemo *demo;
@@ -787,11 +788,14 @@ test_fault_nonce_expired_once (void)
 }
 
 /* The process killed (SIGKILL) when a step starts, or the token pulled out
- * then: --continue finishes. */
+ * then: --continue finishes. With @plant, a key pair with that label is put
+ * on the token before --continue, as a run that made one of the two keys
+ * and failed at the other leaves it: it is adopted, not left orphaned. */
 typedef struct
 {
   const char *step;
   gboolean    pull_token;
+  const char *plant;
 } Interruption;
 
 static void
@@ -828,7 +832,8 @@ wait_stopped (const char *pid)
 }
 
 /* The journal of a run killed as @step began: that step running, and (one
- * atomic write with it) the step before it done. */
+ * atomic write with it) the step before it done (running, for the second
+ * key, which begins with the first). */
 static void
 assert_journal_at (const char *serial,
                    const char *step)
@@ -857,7 +862,10 @@ assert_journal_at (const char *serial,
   for (guint i = 1; i < G_N_ELEMENTS (order); i++)
     if (g_str_equal (order[i], step))
       {
-        g_autofree char *before = g_strdup_printf (" %s done", order[i - 1]);
+        /* The two keys are made at the same time: both begin together. */
+        g_autofree char *before = g_strdup_printf (" %s %s", order[i - 1],
+                                                   g_str_equal (step, "authentication-key")
+                                                   ? "running" : "done");
 
         g_assert_cmpuint (n, >=, 2);
         g_assert_true (g_str_has_suffix (g_ptr_array_index (journal->history, n - 2), before));
@@ -881,6 +889,7 @@ test_interrupted (gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autofree char *input = input_for (u, NULL);
   g_autofree char *needle = g_strdup_printf ("paused at %s\n", what->step);
+  g_autofree char *planted_hex = NULL;
   g_autofree char *output = g_strdup ("");
   g_auto(CliResult) r2 = { 0 };
   g_autoptr(JsonObject) done = NULL;
@@ -952,6 +961,21 @@ test_interrupted (gconstpointer data)
   else
     g_assert_true (g_subprocess_get_if_signaled (process));
 
+  if (what->plant != NULL)
+    {
+      /* pkcs11-tool makes it: the test process's own SoftHSM instance still
+       * holds the token's PINs from before the run re-initialized it. */
+      g_autofree char *slot = g_strdup_printf ("%lu", tanba_test_softhsm_slot (hsm, t));
+      const char *env[] = { "TANBA_TEST_PIN", NEW_PIN, NULL };
+      const char *plant_argv[] = { "pkcs11-tool", "--module", hsm->module_path, "--slot", slot,
+                                   "--login", "--pin", "env:TANBA_TEST_PIN", "--keypairgen",
+                                   "--key-type", "EC:prime256v1", "--id", PLANTED_ID,
+                                   "--label", what->plant, NULL };
+
+      g_assert_cmpint (tanba_test_run_env (plant_argv, env, NULL, NULL, NULL), ==, 0);
+      planted_hex = g_strdup (PLANTED_ID);
+    }
+
   run_register_full (&r2, t, NULL, input, (const char * const *) args2->pdata);
   if (g_str_equal (what->step, "personalized"))
     {
@@ -972,6 +996,8 @@ test_interrupted (gconstpointer data)
       done = done_event (r2.out);
     }
   assert_registered (t, u, done, "EC");
+  if (planted_hex != NULL)
+    g_assert_cmpstr (json_object_get_string_member (done, "signing_key_id"), ==, planted_hex);
   query = g_strdup_printf ("SELECT count(*) FROM certificates WHERE user_id = '%s'", u->user_id);
   total = sql (query);
   g_assert_cmpstr (total, ==, "2");
@@ -1389,6 +1415,7 @@ main (int    argc,
     { "authentication-certificate", FALSE }, { "authentication-stored", FALSE },
     { "bank-registered", FALSE }, { "done", FALSE },
   };
+  static const Interruption one_key_made = { "signing-key", FALSE, "Tanba signing key" };
   static const Interruption pulls[] = {
     { "personalized", TRUE }, { "signing-key", TRUE }, { "authentication-key", TRUE }, { "signing-stored", TRUE },
     { "authentication-stored", TRUE }, { "bank-registered", TRUE },
@@ -1439,6 +1466,7 @@ main (int    argc,
       g_autofree char *path = g_strdup_printf ("/registration/killed/%s", kills[i].step);
       g_test_add_data_func (path, &kills[i], test_interrupted);
     }
+  g_test_add_data_func ("/registration/killed/signing-key-one-key-made", &one_key_made, test_interrupted);
   for (guint i = 0; i < G_N_ELEMENTS (pulls); i++)
     {
       g_autofree char *path = g_strdup_printf ("/registration/token-pulled/%s", pulls[i].step);

@@ -13,7 +13,7 @@
 
 static TanbaTestSoftHsm *hsm;
 
-enum { TOKEN_KEYS, TOKEN_CERTS, TOKEN_DATA, TOKEN_NO_LOGIN, N_TOKENS };
+enum { TOKEN_KEYS, TOKEN_CERTS, TOKEN_DATA, TOKEN_NO_LOGIN, TOKEN_TOGETHER, N_TOKENS };
 
 /* Signs with the token's key and verifies with the public key read back. */
 static void
@@ -106,15 +106,77 @@ test_keygen (void)
   g_assert_error (error, TANBA_TOKEN_ERROR, TANBA_TOKEN_ERROR_NOT_FOUND);
 }
 
+/* Two key pairs generated at the same time (each in a session of its own):
+ * both there, each with its own ID and label, each private key signing for
+ * its public key, as pkcs11-tool sees them too. */
+static void
+test_keygen_together (void)
+{
+  static const char * const labels[] = { "Tanba signing key", "Tanba authentication key" };
+  g_autoptr(TanbaToken) token = tanba_test_softhsm_token (hsm, TOKEN_TOGETHER);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) keys = NULL;
+  g_autofree char *listing = NULL;
+  TanbaKeyInfo *made[2] = { NULL, NULL };
+
+  g_assert_true (tanba_token_login (token, TANBA_ROLE_USER, TANBA_FACTORY_USER_PIN, &error));
+  g_assert_true (tanba_token_generate_key_pairs (token, TANBA_KEY_RSA2048, labels, 2, made, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (made[0]);
+  g_assert_nonnull (made[1]);
+  g_assert_cmpuint (g_bytes_get_size (made[0]->id), ==, TANBA_KEY_ID_SIZE);
+  g_assert_false (g_bytes_equal (made[0]->id, made[1]->id));
+
+  keys = tanba_token_list_keys (token, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (keys->len, ==, 2);
+  listing = tanba_test_pkcs11_tool_objects (hsm, tanba_token_get_slot_id (token), TANBA_FACTORY_USER_PIN);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *hex = tanba_id_to_hex (made[i]->id);
+      gboolean listed = FALSE;
+
+      g_assert_cmpstr (made[i]->label, ==, labels[i]);
+      for (guint k = 0; k < keys->len; k++)
+        {
+          TanbaKeyInfo *key = g_ptr_array_index (keys, k);
+
+          if (g_bytes_equal (key->id, made[i]->id))
+            {
+              listed = TRUE;
+              g_assert_cmpstr (key->label, ==, labels[i]);
+              g_assert_cmpuint (key->bits, ==, 2048);
+              g_assert_true (key->has_private);
+            }
+        }
+      g_assert_true (listed);
+      g_assert_nonnull (strstr (listing, hex));
+      g_assert_nonnull (strstr (listing, labels[i]));
+      assert_signs (token, made[i]->id);
+    }
+
+  tanba_key_info_free (made[0]);
+  tanba_key_info_free (made[1]);
+}
+
 static void
 test_keygen_needs_login (void)
 {
+  static const char * const labels[] = { "a", "b" };
   g_autoptr(TanbaToken) token = tanba_test_softhsm_token (hsm, TOKEN_NO_LOGIN);
   g_autoptr(GError) error = NULL;
   g_autoptr(TanbaKeyInfo) key = tanba_token_generate_key_pair (token, TANBA_KEY_P256, "x", &error);
+  TanbaKeyInfo *made[2] = { NULL, NULL };
 
   g_assert_null (key);
   g_assert_error (error, TANBA_TOKEN_ERROR, TANBA_TOKEN_ERROR_NOT_LOGGED_IN);
+  g_clear_error (&error);
+
+  /* Both at once: both refused, nothing made. */
+  g_assert_false (tanba_token_generate_key_pairs (token, TANBA_KEY_P256, labels, 2, made, &error));
+  g_assert_error (error, TANBA_TOKEN_ERROR, TANBA_TOKEN_ERROR_NOT_LOGGED_IN);
+  g_assert_null (made[0]);
+  g_assert_null (made[1]);
 }
 
 /* A certificate for the token's key, signed by the key itself. */
@@ -297,6 +359,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   hsm = tanba_test_softhsm_new (N_TOKENS);
   g_test_add_func ("/token-objects/keygen", test_keygen);
+  g_test_add_func ("/token-objects/keygen-together", test_keygen_together);
   g_test_add_func ("/token-objects/keygen-needs-login", test_keygen_needs_login);
   g_test_add_func ("/token-objects/certificates", test_certificates);
   g_test_add_func ("/token-objects/data", test_data_objects);

@@ -399,23 +399,38 @@ journal_step (Run                   *run,
   journal_record (run, step, state, FALSE);
 }
 
+/* Records on the token (marker) and in the journal that the steps @first to
+ * @last, which ended together, are complete: one marker write says so for
+ * all of them. */
+static gboolean
+complete_steps (Run                   *run,
+                TanbaRegistrationStep  first,
+                TanbaRegistrationStep  last,
+                GError               **error)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+  g_free (run->marker->step);
+  run->marker->step = g_strdup (steps[last].name);
+  g_free (run->marker->updated);
+  run->marker->updated = g_date_time_format_iso8601 (now);
+  if (!tanba_registration_marker_write (run->token, run->marker, error))
+    return FALSE;
+  for (TanbaRegistrationStep step = first; step <= last; step++)
+    {
+      journal_record (run, step, "done", step != TANBA_REGISTRATION_STEP_DONE);
+      report (run, step, TANBA_STEP_STATE_DONE, NULL);
+    }
+  return TRUE;
+}
+
 /* Records on the token (marker) and in the journal that @step is complete. */
 static gboolean
 complete_step (Run                   *run,
                TanbaRegistrationStep  step,
                GError               **error)
 {
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-
-  g_free (run->marker->step);
-  run->marker->step = g_strdup (steps[step].name);
-  g_free (run->marker->updated);
-  run->marker->updated = g_date_time_format_iso8601 (now);
-  if (!tanba_registration_marker_write (run->token, run->marker, error))
-    return FALSE;
-  journal_record (run, step, "done", step != TANBA_REGISTRATION_STEP_DONE);
-  report (run, step, TANBA_STEP_STATE_DONE, NULL);
-  return TRUE;
+  return complete_steps (run, step, step, error);
 }
 
 /* For the interruption tests only: with TANBA_TEST_PAUSE_AT=STEP the process
@@ -660,6 +675,51 @@ ensure_key (Run                   *run,
   g_free (*marker_id);
   *marker_id = tanba_id_to_hex (found->id);
   return complete_step (run, step, error);
+}
+
+/* Steps 2 and 3 on a token that has neither key yet (the usual case): both
+ * key pairs are generated at the same time, which takes the time of one on
+ * a token that can (a software token on several cores); the marker is
+ * written once, after both. Anything else (a key that is there already,
+ * one to adopt) goes key by key. */
+static gboolean
+ensure_keys (Run     *run,
+             GError **error)
+{
+  static const char * const labels[] = { SIGNING_KEY_LABEL, AUTHENTICATION_KEY_LABEL };
+  g_autoptr(GPtrArray) keys = NULL;
+  TanbaKeyInfo *made[G_N_ELEMENTS (labels)] = { NULL };
+  gboolean ok;
+
+  if (!ensure_user_login (run, error))
+    return FALSE;
+  keys = tanba_token_list_keys (run->token, error);
+  if (keys == NULL)
+    return FALSE;
+  if (run->marker->signing_key_id != NULL || run->marker->authentication_key_id != NULL
+      || find_key (keys, NULL, SIGNING_KEY_LABEL) != NULL
+      || find_key (keys, NULL, AUTHENTICATION_KEY_LABEL) != NULL)
+    return ensure_key (run, TANBA_REGISTRATION_STEP_SIGNING_KEY, SIGNING_KEY_LABEL,
+                       &run->marker->signing_key_id, error)
+           && ensure_key (run, TANBA_REGISTRATION_STEP_AUTHENTICATION_KEY, AUTHENTICATION_KEY_LABEL,
+                          &run->marker->authentication_key_id, error);
+
+  if (!begin_step (run, TANBA_REGISTRATION_STEP_SIGNING_KEY, error)
+      || !begin_step (run, TANBA_REGISTRATION_STEP_AUTHENTICATION_KEY, error))
+    return FALSE;
+  /* A pair that was made while the other failed stays on the token, under
+   * its label: the next run adopts it. */
+  ok = tanba_token_generate_key_pairs (run->token, run->algorithm, labels, G_N_ELEMENTS (labels),
+                                       made, error);
+  if (ok)
+    {
+      run->marker->signing_key_id = tanba_id_to_hex (made[0]->id);
+      run->marker->authentication_key_id = tanba_id_to_hex (made[1]->id);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (made); i++)
+    g_clear_pointer (&made[i], tanba_key_info_free);
+  return ok && complete_steps (run, TANBA_REGISTRATION_STEP_SIGNING_KEY,
+                               TANBA_REGISTRATION_STEP_AUTHENTICATION_KEY, error);
 }
 
 static gboolean
@@ -1057,10 +1117,7 @@ run_steps (Run     *run,
         skip_step (run, TANBA_REGISTRATION_STEP_PERSONALIZE);
     }
 
-  if (!ensure_key (run, TANBA_REGISTRATION_STEP_SIGNING_KEY, SIGNING_KEY_LABEL,
-                   &run->marker->signing_key_id, error)
-      || !ensure_key (run, TANBA_REGISTRATION_STEP_AUTHENTICATION_KEY, AUTHENTICATION_KEY_LABEL,
-                      &run->marker->authentication_key_id, error))
+  if (!ensure_keys (run, error))
     return FALSE;
   if (!ensure_certificate (run, TANBA_REGISTRATION_STEP_SIGNING_CERTIFICATE, TANBA_CERT_PROFILE_SIGNING,
                            run->marker->signing_key_id, SIGNING_CERT_LABEL, error)

@@ -335,17 +335,17 @@ read_key_info (TanbaToken       *self,
   return TRUE;
 }
 
-TanbaKeyInfo *
-tanba_token_generate_key_pair (TanbaToken        *self,
-                               TanbaKeyAlgorithm  algorithm,
-                               const char        *label,
-                               GError           **error)
+/* One C_GenerateKeyPair for a key pair with @id and @label in @session. */
+static CK_RV
+generate_in_session (CK_FUNCTION_LIST  *f,
+                     CK_SESSION_HANDLE  session,
+                     TanbaKeyAlgorithm  algorithm,
+                     const char        *label,
+                     guint8             id[TANBA_KEY_ID_SIZE])
 {
-  CK_FUNCTION_LIST *f;
   CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
   CK_ULONG bits = 2048;
   guint8 exponent[] = { 0x01, 0x00, 0x01 };
-  guint8 id[16];
   CK_MECHANISM mechanism = { CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0 };
   CK_OBJECT_HANDLE public_key, private_key;
   CK_ATTRIBUTE public_template[10];
@@ -358,22 +358,10 @@ tanba_token_generate_key_pair (TanbaToken        *self,
     { CKA_DECRYPT, &no, sizeof no },
     { CKA_UNWRAP, &no, sizeof no },
     { CKA_DERIVE, &no, sizeof no },
-    { CKA_ID, id, sizeof id },
+    { CKA_ID, id, TANBA_KEY_ID_SIZE },
     { CKA_LABEL, (void *) label, strlen (label) },
   };
   CK_ULONG n_public = 0;
-  TanbaKeyInfo *info;
-  CK_RV rv;
-
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (label != NULL, NULL);
-
-  if (RAND_bytes (id, sizeof id) != 1)
-    {
-      g_set_error_literal (error, TANBA_TOKEN_ERROR, TANBA_TOKEN_ERROR_FAILED,
-                           _("No random numbers for a key identifier."));
-      return NULL;
-    }
 
 #define ADD(type, value, size) \
   public_template[n_public++] = (CK_ATTRIBUTE) { type, (void *) (value), size }
@@ -382,7 +370,7 @@ tanba_token_generate_key_pair (TanbaToken        *self,
   ADD (CKA_VERIFY, &yes, sizeof yes);
   ADD (CKA_ENCRYPT, &no, sizeof no);
   ADD (CKA_WRAP, &no, sizeof no);
-  ADD (CKA_ID, id, sizeof id);
+  ADD (CKA_ID, id, TANBA_KEY_ID_SIZE);
   ADD (CKA_LABEL, label, strlen (label));
   if (algorithm == TANBA_KEY_P256)
     {
@@ -395,33 +383,146 @@ tanba_token_generate_key_pair (TanbaToken        *self,
       ADD (CKA_PUBLIC_EXPONENT, exponent, sizeof exponent);
     }
 #undef ADD
+  return f->C_GenerateKeyPair (session, &mechanism,
+                               public_template, n_public,
+                               private_template, G_N_ELEMENTS (private_template),
+                               &public_key, &private_key);
+}
 
-  f = tanba_module_get_functions (self->module);
-  tanba_module_lock (self->module);
-  if (tanba_token_get_session (self, error) == CK_INVALID_HANDLE)
-    {
-      tanba_module_unlock (self->module);
-      return NULL;
-    }
-  rv = f->C_GenerateKeyPair (self->session, &mechanism,
-                             public_template, n_public,
-                             private_template, G_N_ELEMENTS (private_template),
-                             &public_key, &private_key);
-  tanba_module_unlock (self->module);
-  if (rv != CKR_OK)
-    {
-      tanba_token_fail (self, error, rv, _("Generating a key pair on the token"));
-      return NULL;
-    }
+static TanbaKeyInfo *
+made_key_info (TanbaToken        *self,
+               TanbaKeyAlgorithm  algorithm,
+               const char        *label,
+               const guint8       id[TANBA_KEY_ID_SIZE])
+{
+  TanbaKeyInfo *info = g_new0 (TanbaKeyInfo, 1);
 
-  info = g_new0 (TanbaKeyInfo, 1);
   info->label = g_strdup (label);
-  info->id = g_bytes_new (id, sizeof id);
+  info->id = g_bytes_new (id, TANBA_KEY_ID_SIZE);
   info->algorithm = algorithm;
   info->bits = algorithm == TANBA_KEY_P256 ? 256 : 2048;
   info->has_private = TRUE;
   g_debug ("Generated %s key pair on token %s", algorithm == TANBA_KEY_P256 ? "P-256" : "RSA-2048", self->serial);
   return info;
+}
+
+static gboolean
+random_id (guint8   id[TANBA_KEY_ID_SIZE],
+           GError **error)
+{
+  if (RAND_bytes (id, TANBA_KEY_ID_SIZE) == 1)
+    return TRUE;
+  g_set_error_literal (error, TANBA_TOKEN_ERROR, TANBA_TOKEN_ERROR_FAILED,
+                       _("No random numbers for a key identifier."));
+  return FALSE;
+}
+
+TanbaKeyInfo *
+tanba_token_generate_key_pair (TanbaToken        *self,
+                               TanbaKeyAlgorithm  algorithm,
+                               const char        *label,
+                               GError           **error)
+{
+  TanbaKeyInfo *made = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (label != NULL, NULL);
+
+  if (!tanba_token_generate_key_pairs (self, algorithm, &label, 1, &made, error))
+    return NULL;
+  return made;
+}
+
+/* A key pair generated in a session of its own, on a thread of its own. */
+typedef struct
+{
+  CK_FUNCTION_LIST  *functions;
+  CK_SLOT_ID         slot_id;
+  TanbaKeyAlgorithm  algorithm;
+  const char        *label;
+  guint8             id[TANBA_KEY_ID_SIZE];
+  CK_RV              open_rv;
+  CK_RV              rv;
+  GThread           *thread;
+} Generation;
+
+static gpointer
+generate_thread (gpointer user_data)
+{
+  Generation *g = user_data;
+  CK_SESSION_HANDLE session;
+
+  g->open_rv = g->functions->C_OpenSession (g->slot_id, CKF_SERIAL_SESSION | CKF_RW_SESSION,
+                                            NULL, NULL, &session);
+  if (g->open_rv != CKR_OK)
+    return NULL;
+  g->rv = generate_in_session (g->functions, session, g->algorithm, g->label, g->id);
+  g->functions->C_CloseSession (session);
+  return NULL;
+}
+
+gboolean
+tanba_token_generate_key_pairs (TanbaToken          *self,
+                                TanbaKeyAlgorithm    algorithm,
+                                const char * const  *labels,
+                                guint                n_pairs,
+                                TanbaKeyInfo       **made,
+                                GError             **error)
+{
+  CK_FUNCTION_LIST *f;
+  g_autofree Generation *generations = NULL;
+  CK_SESSION_HANDLE session;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (labels != NULL && made != NULL && n_pairs > 0, FALSE);
+
+  generations = g_new0 (Generation, n_pairs);
+  for (guint i = 0; i < n_pairs; i++)
+    {
+      made[i] = NULL;
+      generations[i].label = labels[i];
+      generations[i].algorithm = algorithm;
+      if (!random_id (generations[i].id, error))
+        return FALSE;
+    }
+
+  f = tanba_module_get_functions (self->module);
+  tanba_module_lock (self->module);
+  session = tanba_token_get_session (self, error);
+  if (session == CK_INVALID_HANDLE)
+    {
+      tanba_module_unlock (self->module);
+      return FALSE;
+    }
+  /* The first pair in our session, each other one at the same time in a
+   * session of its own (the login is the application's, shared by all its
+   * sessions; the module was initialized for threads). A token that
+   * computes one thing at a time does them one after another itself. */
+  for (guint i = 1; i < n_pairs; i++)
+    {
+      generations[i].functions = f;
+      generations[i].slot_id = self->slot_id;
+      generations[i].thread = g_thread_new ("tanba-keygen", generate_thread, &generations[i]);
+    }
+  generations[0].rv = generate_in_session (f, session, algorithm, labels[0], generations[0].id);
+  for (guint i = 1; i < n_pairs; i++)
+    {
+      g_thread_join (generations[i].thread);
+      /* No second session on this token: one after another in ours. */
+      if (generations[i].open_rv != CKR_OK)
+        generations[i].rv = generate_in_session (f, session, algorithm, labels[i], generations[i].id);
+    }
+  tanba_module_unlock (self->module);
+
+  for (guint i = 0; i < n_pairs; i++)
+    {
+      if (generations[i].rv == CKR_OK)
+        made[i] = made_key_info (self, algorithm, labels[i], generations[i].id);
+      else if (ok)
+        ok = tanba_token_fail (self, error, generations[i].rv, _("Generating a key pair on the token"));
+    }
+  return ok;
 }
 
 static TanbaKeyInfo *

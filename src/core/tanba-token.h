@@ -133,10 +133,22 @@ char           *tanba_id_to_hex           (GBytes        *id);
 /* The reverse; NULL for text that is not an even number of hex digits. */
 GBytes         *tanba_id_from_hex         (const char    *hex);
 
+/* Key pair IDs (CKA_ID) are random, this many bytes. */
+#define TANBA_KEY_ID_SIZE 16
+
 TanbaKeyInfo   *tanba_token_generate_key_pair (TanbaToken       *self,
                                                TanbaKeyAlgorithm algorithm,
                                                const char       *label,
                                                GError          **error);
+/* Generates @n_pairs key pairs at the same time, each in a session of its
+ * own, and puts what was made in @made[i] (NULL where it failed). FALSE
+ * with @error if any failed; those made are kept on the token. */
+gboolean        tanba_token_generate_key_pairs (TanbaToken          *self,
+                                                TanbaKeyAlgorithm    algorithm,
+                                                const char * const  *labels,
+                                                guint                n_pairs,
+                                                TanbaKeyInfo       **made,
+                                                GError             **error);
 GPtrArray      *tanba_token_list_keys     (TanbaToken   *self,
                                            GError      **error);
 GPtrArray      *tanba_token_list_certificates (TanbaToken *self,

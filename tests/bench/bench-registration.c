@@ -21,7 +21,10 @@
  *    CLI does it) + the round trips (Tanba's CMP client enrolling two
  *    software keys of the same algorithm, then its bank client's nonce +
  *    registration): what a registration costs without process start, token
- *    personalization and storing.
+ *    personalization and storing. The two key pairs are timed one after the
+ *    other (the floor, as the issue words it) and also both at once, as
+ *    Tanba makes them (each in a session of its own): Tanba's overhead is
+ *    printed against both.
  * Each Tanba and pipeline run gets its own SoftHSM directory and
  * SOFTHSM2_CONF with one factory token, and a fresh demo user (an init key
  * serves one registration). Secrets reach the tools through stdin, their
@@ -110,7 +113,8 @@ typedef struct
   GArray *pipeline;
   GArray *pipeline_keygen;        /* pkcs11-tool x2 */
   GArray *pipeline_cmp;           /* openssl cmp x2 */
-  GArray *keygen;                 /* floor: two key pairs on the token */
+  GArray *keygen;                 /* floor: two key pairs on the token, one after the other */
+  GArray *keygen_together;        /* not the floor: the same two at once, as Tanba makes them */
   GArray *cmp;                    /* floor: two enrollments */
   GArray *bank;                   /* floor: bank nonce + registration */
   GArray *floor;                  /* keygen + cmp + bank, same iteration */
@@ -460,6 +464,26 @@ run_floor (Bench           *b,
   tanba_token_delete_key (token, auth_info->id, &error);
   g_assert_no_error (error);
 
+  /* for comparison: both at once, each in a session of its own (Tanba) */
+  {
+    static const char * const labels[] = { "bench-signing", "bench-authentication" };
+    TanbaKeyInfo *made[2] = { NULL, NULL };
+    double together_ms;
+
+    start = g_get_monotonic_time ();
+    tanba_token_generate_key_pairs (token, alg->algorithm, labels, 2, made, &error);
+    g_assert_no_error (error);
+    together_ms = ms_since (start);
+    for (guint i = 0; i < 2; i++)
+      {
+        tanba_token_delete_key (token, made[i]->id, &error);
+        g_assert_no_error (error);
+        tanba_key_info_free (made[i]);
+      }
+    if (record)
+      g_array_append_val (fig->keygen_together, together_ms);
+  }
+
   /* for the explanation, not the floor: Tanba records its progress on the
    * token after each step (a data object like this, changed in place) */
   {
@@ -575,7 +599,7 @@ static void
 figures_init (Figures *fig)
 {
   GArray **all[] = { &fig->tanba, &fig->tanba_start, &fig->tanba_end, &fig->pipeline,
-                     &fig->pipeline_keygen, &fig->pipeline_cmp, &fig->keygen, &fig->cmp,
+                     &fig->pipeline_keygen, &fig->pipeline_cmp, &fig->keygen, &fig->keygen_together, &fig->cmp,
                      &fig->bank, &fig->floor, &fig->marker };
 
   for (guint i = 0; i < G_N_ELEMENTS (all); i++)
@@ -588,7 +612,7 @@ static void
 figures_clear (Figures *fig)
 {
   GArray *all[] = { fig->tanba, fig->tanba_start, fig->tanba_end, fig->pipeline,
-                    fig->pipeline_keygen, fig->pipeline_cmp, fig->keygen, fig->cmp, fig->bank,
+                    fig->pipeline_keygen, fig->pipeline_cmp, fig->keygen, fig->keygen_together, fig->cmp, fig->bank,
                     fig->floor, fig->marker };
 
   for (guint i = 0; i < G_N_ELEMENTS (all); i++)
@@ -617,6 +641,7 @@ print_figures (const Algorithm *alg,
   double cmp = median (fig->cmp);
   double bank = median (fig->bank);
   double floor_sum = keygen + cmp + bank;
+  double together = median (fig->keygen_together);
 
   printf ("\n== %s, %s protection: medians of %u runs ==\n", alg->name,
           mac ? "MAC (user ID + OTP PIN)" : "init key file", fig->tanba->len);
@@ -625,7 +650,8 @@ print_figures (const Algorithm *alg,
   printf ("%s   of which: start to first step %.1f ms", alg->name, median (fig->tanba_start));
   for (guint i = 0; i < N_STEPS; i++)
     printf (", %s %.1f", step_names[i], median (fig->tanba_steps[i]));
-  printf (", last step to exit %.1f ms\n", median (fig->tanba_end));
+  printf (", last step to exit %.1f ms (the two keys are made at the same time: their "
+          "steps overlap)\n", median (fig->tanba_end));
   printf ("%s pipeline (pkcs11-tool --keypairgen x2 + openssl cmp ir x2, libp11 engine): median "
           "%.1f ms (min %.1f, max %.1f, n=%u); keygen x2 %.1f ms, openssl cmp x2 %.1f ms\n",
           alg->name, pipeline, minimum (fig->pipeline), maximum (fig->pipeline),
@@ -638,6 +664,9 @@ print_figures (const Algorithm *alg,
           alg->name, keygen, cmp + bank, cmp, bank, floor_sum, median (fig->floor));
   printf ("%s tanba - floor: %+.1f ms (target <= 10 ms); without the bank step (not in the "
           "pipeline's job): floor %.1f ms\n", alg->name, tanba - floor_sum, keygen + cmp);
+  /* Tanba makes both keys at once: against that, not the sum, its own overhead shows. */
+  printf ("%s the two key pairs made at the same time (as Tanba does): %.1f ms; tanba - (that + "
+          "round trips): %+.1f ms\n", alg->name, together, tanba - (together + cmp + bank));
   printf ("%s not in the floor: one update of a data object on the token (Tanba's progress "
           "marker, written after each of its %u steps) %.1f ms\n", alg->name, (guint) N_STEPS,
           median (fig->marker));
