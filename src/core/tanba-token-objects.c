@@ -160,7 +160,7 @@ tanba_token_write_data (TanbaToken  *self,
   if (objects == NULL)
     goto out;
 
-  if (objects->len > 0)
+  if (objects->len > 0 && !self->data_value_fixed)
     {
       /* Changing the value in place is atomic on the token. */
       CK_ATTRIBUTE attribute = { CKA_VALUE, (void *) data, size };
@@ -176,6 +176,7 @@ tanba_token_write_data (TanbaToken  *self,
           tanba_token_fail (self, error, rv, _("Writing Tanba’s data on the token"));
           goto out;
         }
+      self->data_value_fixed = TRUE;
     }
 
   {
@@ -965,25 +966,43 @@ tanba_id_from_hex (const char *hex)
   return g_bytes_new_take (bytes, len / 2);
 }
 
+/* The certificate stored with key ID @id: found by its ID on the token, so
+ * that only its value is read (over USB, reading every certificate on a
+ * hardware token is what takes the time). */
 X509 *
 tanba_token_find_certificate (TanbaToken *self,
                               GBytes     *id,
                               GError    **error)
 {
-  g_autoptr(GPtrArray) certs = NULL;
+  g_autoptr(GArray) objects = NULL;
+  X509 *certificate = NULL;
+  GError *local_error = NULL;
 
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (id != NULL, NULL);
 
-  certs = tanba_token_list_certificates (self, error);
-  if (certs == NULL)
-    return NULL;
-  for (guint i = 0; i < certs->len; i++)
+  tanba_module_lock (self->module);
+  objects = find_by_class_and_id (self, CKO_CERTIFICATE, id, &local_error);
+  for (guint i = 0; objects != NULL && i < objects->len && certificate == NULL && local_error == NULL; i++)
     {
-      TanbaCertInfo *cert = g_ptr_array_index (certs, i);
+      g_autoptr(GBytes) value = tanba_token_get_attribute (self, g_array_index (objects, CK_OBJECT_HANDLE, i),
+                                                           CKA_VALUE, &local_error);
+      const unsigned char *der;
+      gsize size;
 
-      if (cert->id != NULL && g_bytes_equal (cert->id, id))
-        return X509_dup (cert->certificate);
+      if (value == NULL)
+        continue;
+      der = g_bytes_get_data (value, &size);
+      certificate = d2i_X509 (NULL, &der, size);
+      if (certificate == NULL)
+        g_debug ("Skipping a certificate object that is not X.509 DER");
     }
-  return NULL;
+  tanba_module_unlock (self->module);
+  if (local_error != NULL)
+    {
+      X509_free (certificate);
+      g_propagate_error (error, local_error);
+      return NULL;
+    }
+  return certificate;
 }

@@ -18,6 +18,10 @@ struct _TanbaToken
   /* One read-write session kept open while the token is in use: the login
    * lives as long as a session of ours is open. CK_INVALID_HANDLE when none. */
   CK_SESSION_HANDLE session;
+  /* The token refused to change a data object's value in place (SoftHSM
+   * does: PKCS#11 does not say it may be changed): later writes replace the
+   * object without asking again. */
+  gboolean          data_value_fixed;
 };
 
 /* The token's session, opened on demand (following the token to a new slot
