@@ -214,8 +214,13 @@ renew_certificates_activated (GSimpleAction *action,
                               GVariant      *parameter,
                               gpointer       user_data)
 {
-  /* The control panel: its Certificates tab has "Renew…". */
-  gtk_window_present (tanba_control_panel_window_new (ADW_APPLICATION (user_data)));
+  GtkWindow *panel = tanba_control_panel_window_new (ADW_APPLICATION (user_data));
+
+  /* The control panel on its Certificates tab, the notified token chosen,
+   * "Renew…" focused. */
+  tanba_control_panel_window_show_renewal (TANBA_CONTROL_PANEL_WINDOW (panel),
+                                           g_variant_get_string (parameter, NULL));
+  gtk_window_present (panel);
 }
 
 /* From the control panel, when format was refused: the wizard, which finds

@@ -836,6 +836,16 @@ tanba_control_panel_certificates_is_renewing (TanbaControlPanelCertificates *sel
   return self->renewing;
 }
 
+void
+tanba_control_panel_certificates_focus_renew (TanbaControlPanelCertificates *self)
+{
+  g_return_if_fail (TANBA_IS_CONTROL_PANEL_CERTIFICATES (self));
+
+  /* "Renew…" says in its description what is due; when it cannot act (no
+   * certificates, a renewal under way) the list says what there is. */
+  tanba_gui_focus (gtk_widget_get_sensitive (self->renew_button) ? self->renew_button : self->list);
+}
+
 const char *
 tanba_control_panel_certificates_get_renew_line (TanbaControlPanelCertificates *self)
 {

@@ -35,6 +35,9 @@ void       tanba_control_panel_certificates_set_token        (TanbaControlPanelC
 void       tanba_control_panel_certificates_renew            (TanbaControlPanelCertificates *self,
                                                               const char                    *pin);
 gboolean   tanba_control_panel_certificates_is_renewing      (TanbaControlPanelCertificates *self);
+/* Moves the keyboard focus to "Renew…" (or, when it cannot act, to the list
+ * of certificates). */
+void       tanba_control_panel_certificates_focus_renew      (TanbaControlPanelCertificates *self);
 /* "The signing certificate expires in 12 days — renew it.", or NULL. */
 const char *tanba_control_panel_certificates_get_renew_line  (TanbaControlPanelCertificates *self);
 /* The last renewal's result in words, or NULL. */

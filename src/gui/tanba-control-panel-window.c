@@ -96,6 +96,11 @@ struct _TanbaControlPanelWindow
   gboolean                     busy;
   GtkWidget                   *spoken;         /* the widget whose description holds the last result */
   char                        *result;
+
+  /* opened to renew (the expiry notification): the token to choose when it
+   * shows up, and "Renew…" to focus once its certificates are read */
+  char                        *wanted_serial;
+  gboolean                     focus_renew;
 };
 
 G_DEFINE_FINAL_TYPE (TanbaControlPanelWindow, tanba_control_panel_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -441,6 +446,10 @@ update_tokens (TanbaControlPanelWindow *self)
   g_ptr_array_add (names, NULL);
   if (current != NULL && selected == GTK_INVALID_LIST_POSITION)
     say (self, NULL, _("The token was removed. Connect it again to go on; you will need to enter the PIN again."), TRUE);
+  /* Opened for a token (to renew it): chosen as soon as it is connected. */
+  for (guint i = 0; self->wanted_serial != NULL && i < self->token_serials->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (self->token_serials, i), self->wanted_serial) == 0)
+      selected = i;
 
   self->updating_tokens = TRUE;
   gtk_string_list_splice (self->token_names, 0, g_list_model_get_n_items (G_LIST_MODEL (self->token_names)),
@@ -492,6 +501,13 @@ read_state_cb (GObject      *source,
     say (self, NULL, error->message, TRUE);
   update_info (self);
   update_certificates (self);
+  if (self->focus_renew && state != NULL && self->token != NULL
+      && g_strcmp0 (tanba_token_get_serial (self->token), self->wanted_serial) == 0)
+    {
+      self->focus_renew = FALSE;
+      g_clear_pointer (&self->wanted_serial, g_free);
+      tanba_control_panel_certificates_focus_renew (TANBA_CONTROL_PANEL_CERTIFICATES (self->certificates_page));
+    }
   if (self->dialog != NULL && TANBA_IS_CONTROL_PANEL_LOGIN_DIALOG (self->dialog) && state != NULL)
     tanba_control_panel_login_dialog_set_info (TANBA_CONTROL_PANEL_LOGIN_DIALOG (self->dialog), state->info);
   g_object_unref (self);
@@ -967,6 +983,9 @@ token_selected_cb (TanbaControlPanelWindow *self)
 
   if (self->updating_tokens)
     return;
+  /* The user chose: the token the panel was opened for no longer counts. */
+  g_clear_pointer (&self->wanted_serial, g_free);
+  self->focus_renew = FALSE;
   tanba_control_panel_name_drop_down (self->token_dropdown, self->token_label);
   selected = gtk_drop_down_get_selected (GTK_DROP_DOWN (self->token_dropdown));
   set_token (self, selected < self->token_serials->len ? g_ptr_array_index (self->token_serials, selected) : NULL);
@@ -1085,6 +1104,7 @@ tanba_control_panel_window_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_free (self->module_error);
   g_free (self->result);
+  g_free (self->wanted_serial);
   G_OBJECT_CLASS (tanba_control_panel_window_parent_class)->finalize (object);
 }
 
@@ -1266,6 +1286,35 @@ GtkWindow *
 tanba_control_panel_window_new (AdwApplication *app)
 {
   return tanba_control_panel_window_new_for_module (app, NULL);
+}
+
+void
+tanba_control_panel_window_show_renewal (TanbaControlPanelWindow *self,
+                                         const char              *serial)
+{
+  g_return_if_fail (TANBA_IS_CONTROL_PANEL_WINDOW (self));
+
+  gtk_notebook_set_current_page (GTK_NOTEBOOK (self->notebook),
+                                 gtk_notebook_page_num (GTK_NOTEBOOK (self->notebook), self->certificates_page));
+  g_free (self->wanted_serial);
+  self->wanted_serial = serial != NULL && serial[0] != '\0' ? g_strdup (serial) : NULL;
+  self->focus_renew = self->wanted_serial != NULL;
+  if (self->wanted_serial == NULL)
+    return;
+  if (self->token != NULL && g_strcmp0 (tanba_token_get_serial (self->token), serial) == 0)
+    {
+      /* Chosen already; its certificates are read, or "Renew…" is focused
+       * when they are. */
+      if (self->state != NULL)
+        {
+          self->focus_renew = FALSE;
+          g_clear_pointer (&self->wanted_serial, g_free);
+          tanba_control_panel_certificates_focus_renew (TANBA_CONTROL_PANEL_CERTIFICATES (self->certificates_page));
+        }
+      return;
+    }
+  /* Another token was chosen: this one, if it is connected; else when it comes. */
+  update_tokens (self);
 }
 
 TanbaRole

@@ -36,6 +36,12 @@ GtkWindow *tanba_control_panel_window_new             (AdwApplication *app);
 GtkWindow *tanba_control_panel_window_new_for_module  (AdwApplication *app,
                                                        const char     *module_path);
 
+/* Opened to renew @serial's certificates (the expiry notification's
+ * "Renew"): the Certificates tab, that token chosen (now, or when it is
+ * connected) and "Renew…" focused once its certificates are read. */
+void       tanba_control_panel_window_show_renewal    (TanbaControlPanelWindow *self,
+                                                       const char              *serial);
+
 /* Words for the panel's information rows (also used by tests). */
 char      *tanba_control_panel_pin_state_text         (const TanbaTokenInfo          *info,
                                                        TanbaRole                      role);

@@ -39,6 +39,7 @@ import pyatspi  # noqa: E402
 SOFTHSM = os.environ.get('SOFTHSM2_MODULE', '/usr/lib/softhsm/libsofthsm2.so')
 HOTPLUG = os.environ['TANBA_HOTPLUG_MODULE']
 TANBA = os.environ['TANBA_GUI']
+APP_ID = 'kz.tanba.Tanba'
 USER_PIN = '12345678'
 ADMIN_PIN = '87654321'
 NEW_USER_PIN = 'Kt7m2q9w'
@@ -428,8 +429,48 @@ def token_c(fx, app, window):
     ok('unblock a locked user PIN: "PIN unblocked"; pkcs11-tool logs in with the new PIN')
 
 
+def renew_from_notification(fx, app, window):
+    """The expiry notification's "Renew" activates the application's action
+    "renew-certificates" with the token's serial number over D-Bus, as the
+    notification server does: a control panel opens on the Certificates tab,
+    on that token (not the one chosen in the open window), with "Renew…"
+    focused and saying what is due."""
+    serial_b, serial_c = fx.serials[1], fx.serials[2]
+    temporary = fx.control + '.new'
+    with open(temporary, 'w') as f:
+        f.write(fx.serials[0] + '\n')         # B and C connected, C chosen
+    os.rename(temporary, fx.control)
+    choose_token(window, serial_c)
+    out = subprocess.run(['gdbus', 'call', '--session', '--dest', APP_ID, '--object-path',
+                          '/' + APP_ID.replace('.', '/'), '--method',
+                          'org.freedesktop.Application.ActivateAction', 'renew-certificates',
+                          "[<'%s'>]" % serial_b, '{}'], env=fx.env, capture_output=True, text=True)
+    assert out.returncode == 0, out
+    t.wait_for(lambda: len([c for c in t.children(app) if t.name(c) == 'Token Control Panel']) == 2,
+               20, what='a second control panel')
+    focus_x_window('Token Control Panel')
+
+    def renew_focused():
+        for frame in t.children(app):
+            if t.name(frame) != 'Token Control Panel':
+                continue
+            node = t.focused(frame)
+            if node is not None and t.role(node) == 'push button' and t.name(node) == 'Renew…':
+                return frame, node
+        return None
+    panel, renew = t.wait_for(renew_focused, 20, what='"Renew…" focused in the new control panel')
+    assert re.match(r'^The signing certificate expires in (9|10) days — renew it\.$', t.description(renew)), \
+        t.description(renew)
+    tab = t.find(panel, 'page tab', 'Certificates')
+    assert t.has_state(tab, pyatspi.STATE_SELECTED), 'the Certificates tab is not the one shown'
+    t.find(panel, 'list item', match=r'^Director Signing\. Purpose: Signing\.')
+    # The window that was open keeps its own choice.
+    wait_info(window, 'Serial number', '^%s$' % serial_c)
+    ok('the notification\'s Renew: the Certificates tab of the notified token, "Renew…" focused and saying what is due')
+
+
 def main():
-    print('1..11', flush=True)
+    print('1..12', flush=True)
     fx = Fixture()
     try:
         fx.plug(fx.serials[0])
@@ -439,6 +480,7 @@ def main():
         token_a(fx, app, window)
         token_b(fx, app, window)
         token_c(fx, app, window)
+        renew_from_notification(fx, app, window)
     except Exception:
         print('not ok %d - %s' % (tap_count + 1, traceback.format_exc().replace('\n', '\n# ')), flush=True)
         try:

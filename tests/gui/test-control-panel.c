@@ -23,6 +23,7 @@
 #include "tanba-control-panel-pin-dialog.h"
 #include "tanba-control-panel-settings.h"
 #include "tanba-control-panel-window.h"
+#include "tanba-openssl-autoptr.h"
 #include "tanba-gui-test.h"
 #include "tanba-registration-marker.h"
 #include "tanba-test-token.h"
@@ -835,6 +836,91 @@ test_window (void)
   iterate ();
 }
 
+/* The serial number in the chosen entry of the token chooser. */
+static gboolean
+chooser_shows (GtkWidget  *window,
+               const char *serial)
+{
+  GtkDropDown *chooser = GTK_DROP_DOWN (child (window, "token_dropdown"));
+  GObject *item = gtk_drop_down_get_selected_item (chooser);
+
+  return item != NULL && strstr (gtk_string_object_get_string (GTK_STRING_OBJECT (item)), serial) != NULL;
+}
+
+static gboolean
+renew_focused (gpointer data)
+{
+  GtkWidget *page = child (data, "certificates_page");
+
+  return gtk_window_get_focus (GTK_WINDOW (data)) == child (page, "renew_button");
+}
+
+/* The expiry notification's "Renew": the control panel on its Certificates
+ * tab, the notified token chosen (not the one chosen before), "Renew…"
+ * focused once that token's certificates are read. */
+static void
+test_show_renewal (void)
+{
+  g_autoptr(TanbaToken) other = tanba_test_softhsm_token (hsm, 0);
+  g_autoptr(TanbaToken) token = tanba_test_softhsm_token (hsm, 1);
+  g_autoptr(TanbaKeyInfo) key = NULL;
+  g_autoptr(X509) certificate = make_certificate ("Director Signing", "critical,digitalSignature,nonRepudiation", NULL, 10);
+  g_autoptr(GError) error = NULL;
+  GtkDropDown *chooser;
+  GtkWindow *window;
+  GtkNotebook *notebook;
+
+  g_assert_true (tanba_token_login (token, TANBA_ROLE_USER, TANBA_FACTORY_USER_PIN, &error));
+  key = tanba_token_generate_key_pair (token, TANBA_KEY_P256, "signing", &error);
+  g_assert_no_error (error);
+  g_assert_true (tanba_token_store_certificate (token, certificate, key->id, "signing", &error));
+  g_assert_true (tanba_token_logout (token, &error));
+
+  window = tanba_control_panel_window_new_for_module (NULL, hsm->module_path);
+  gtk_window_present (window);
+  wait_for (window_has_token, window);
+  /* The user had the other token chosen. */
+  chooser = GTK_DROP_DOWN (child (GTK_WIDGET (window), "token_dropdown"));
+  for (guint i = 0; i < g_list_model_get_n_items (gtk_drop_down_get_model (chooser)); i++)
+    {
+      gtk_drop_down_set_selected (chooser, i);
+      if (chooser_shows (GTK_WIDGET (window), tanba_token_get_serial (other)))
+        break;
+    }
+  g_assert_true (chooser_shows (GTK_WIDGET (window), tanba_token_get_serial (other)));
+  iterate ();
+
+  tanba_control_panel_window_show_renewal (TANBA_CONTROL_PANEL_WINDOW (window), tanba_token_get_serial (token));
+  notebook = GTK_NOTEBOOK (child (GTK_WIDGET (window), "notebook"));
+  g_assert_cmpint (gtk_notebook_get_current_page (notebook), ==,
+                   gtk_notebook_page_num (notebook, child (GTK_WIDGET (window), "certificates_page")));
+  g_assert_true (chooser_shows (GTK_WIDGET (window), tanba_token_get_serial (token)));
+  wait_for (renew_focused, window);
+  /* What the focused button says: what is due. */
+  gtk_test_accessible_assert_property (child (child (GTK_WIDGET (window), "certificates_page"), "renew_button"),
+                                       GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                       tanba_control_panel_certificates_get_renew_line (TANBA_CONTROL_PANEL_CERTIFICATES (child (GTK_WIDGET (window), "certificates_page"))));
+  g_assert_nonnull (strstr (tanba_control_panel_certificates_get_renew_line (TANBA_CONTROL_PANEL_CERTIFICATES (child (GTK_WIDGET (window), "certificates_page"))),
+                            "expires in"));
+
+  /* The user's own choice afterwards is not overridden when tokens change. */
+  for (guint i = 0; i < g_list_model_get_n_items (gtk_drop_down_get_model (chooser)); i++)
+    {
+      gtk_drop_down_set_selected (chooser, i);
+      if (chooser_shows (GTK_WIDGET (window), tanba_token_get_serial (other)))
+        break;
+    }
+  tanba_control_panel_window_show_renewal (TANBA_CONTROL_PANEL_WINDOW (window), NULL);
+  g_assert_true (chooser_shows (GTK_WIDGET (window), tanba_token_get_serial (other)));
+
+  gtk_window_destroy (window);
+  iterate ();
+  g_assert_true (tanba_token_login (token, TANBA_ROLE_USER, TANBA_FACTORY_USER_PIN, &error));
+  g_assert_true (tanba_token_delete_certificate (token, key->id, &error));
+  g_assert_true (tanba_token_delete_key (token, key->id, &error));
+  g_assert_true (tanba_token_logout (token, &error));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -854,9 +940,10 @@ main (int   argc,
   g_test_add_func ("/control-panel/settings-tab", test_settings_tab);
   g_test_add_func ("/control-panel/settings-missing", test_settings_missing);
   g_test_add_func ("/control-panel/window", test_window);
+  g_test_add_func ("/control-panel/show-renewal", test_show_renewal);
 
   if (!g_test_subprocess ())
-    hsm = tanba_test_softhsm_new (1);
+    hsm = tanba_test_softhsm_new (2);
   status = g_test_run ();
   g_clear_pointer (&hsm, tanba_test_softhsm_free);
   return status;
