@@ -847,6 +847,22 @@ chooser_shows (GtkWidget  *window,
   return item != NULL && strstr (gtk_string_object_get_string (GTK_STRING_OBJECT (item)), serial) != NULL;
 }
 
+/* Chooses @serial in the token chooser, as the user does. */
+static void
+choose (GtkWidget  *window,
+        const char *serial)
+{
+  GtkDropDown *chooser = GTK_DROP_DOWN (child (window, "token_dropdown"));
+
+  for (guint i = 0; i < g_list_model_get_n_items (gtk_drop_down_get_model (chooser)); i++)
+    {
+      gtk_drop_down_set_selected (chooser, i);
+      if (chooser_shows (window, serial))
+        break;
+    }
+  g_assert_true (chooser_shows (window, serial));
+}
+
 static gboolean
 renew_focused (gpointer data)
 {
@@ -866,7 +882,6 @@ test_show_renewal (void)
   g_autoptr(TanbaKeyInfo) key = NULL;
   g_autoptr(X509) certificate = make_certificate ("Director Signing", "critical,digitalSignature,nonRepudiation", NULL, 10);
   g_autoptr(GError) error = NULL;
-  GtkDropDown *chooser;
   GtkWindow *window;
   GtkNotebook *notebook;
 
@@ -880,14 +895,7 @@ test_show_renewal (void)
   gtk_window_present (window);
   wait_for (window_has_token, window);
   /* The user had the other token chosen. */
-  chooser = GTK_DROP_DOWN (child (GTK_WIDGET (window), "token_dropdown"));
-  for (guint i = 0; i < g_list_model_get_n_items (gtk_drop_down_get_model (chooser)); i++)
-    {
-      gtk_drop_down_set_selected (chooser, i);
-      if (chooser_shows (GTK_WIDGET (window), tanba_token_get_serial (other)))
-        break;
-    }
-  g_assert_true (chooser_shows (GTK_WIDGET (window), tanba_token_get_serial (other)));
+  choose (GTK_WIDGET (window), tanba_token_get_serial (other));
   iterate ();
 
   tanba_control_panel_window_show_renewal (TANBA_CONTROL_PANEL_WINDOW (window), tanba_token_get_serial (token));
@@ -904,12 +912,7 @@ test_show_renewal (void)
                             "expires in"));
 
   /* The user's own choice afterwards is not overridden when tokens change. */
-  for (guint i = 0; i < g_list_model_get_n_items (gtk_drop_down_get_model (chooser)); i++)
-    {
-      gtk_drop_down_set_selected (chooser, i);
-      if (chooser_shows (GTK_WIDGET (window), tanba_token_get_serial (other)))
-        break;
-    }
+  choose (GTK_WIDGET (window), tanba_token_get_serial (other));
   tanba_control_panel_window_show_renewal (TANBA_CONTROL_PANEL_WINDOW (window), NULL);
   g_assert_true (chooser_shows (GTK_WIDGET (window), tanba_token_get_serial (other)));
 
