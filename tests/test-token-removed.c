@@ -72,6 +72,48 @@ test_removed_during_operation (void)
   g_assert_no_error (error);
 }
 
+/* A token that allows one session at a time: the two key pairs that are
+ * made at the same time elsewhere are made one after the other, both. */
+static void
+test_one_session_keygen (void)
+{
+  static const char * const labels[] = { "signing", "authentication" };
+  g_autoptr(TanbaToken) token = tanba_test_softhsm_token (hsm, 2);
+  g_autoptr(GPtrArray) keys = NULL;
+  g_autoptr(GError) error = NULL;
+  TanbaKeyInfo *made[2] = { NULL, NULL };
+
+  g_assert_true (tanba_token_login (token, TANBA_ROLE_USER, TANBA_FACTORY_USER_PIN, &error));
+  set_removed ("!one-session");
+  g_assert_true (tanba_token_generate_key_pairs (token, TANBA_KEY_P256, labels, 2, made, &error));
+  g_assert_no_error (error);
+  set_removed (NULL);
+  g_assert_nonnull (made[0]);
+  g_assert_nonnull (made[1]);
+  g_assert_false (g_bytes_equal (made[0]->id, made[1]->id));
+  keys = tanba_token_list_keys (token, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (keys->len, ==, 2);
+  for (guint i = 0; i < keys->len; i++)
+    g_assert_true (((TanbaKeyInfo *) g_ptr_array_index (keys, i))->has_private);
+  tanba_key_info_free (made[0]);
+  tanba_key_info_free (made[1]);
+
+  /* The switch works: a second session is refused while it is on. */
+  {
+    CK_FUNCTION_LIST *f = tanba_module_get_functions (hsm->module);
+    CK_SESSION_HANDLE second;
+
+    set_removed ("!one-session");
+    g_assert_cmpint (f->C_OpenSession (tanba_token_get_slot_id (token), CKF_SERIAL_SESSION, NULL, NULL, &second),
+                     ==, CKR_SESSION_COUNT);
+    set_removed (NULL);
+    g_assert_cmpint (f->C_OpenSession (tanba_token_get_slot_id (token), CKF_SERIAL_SESSION, NULL, NULL, &second),
+                     ==, CKR_OK);
+    g_assert_cmpint (f->C_CloseSession (second), ==, CKR_OK);
+  }
+}
+
 static void
 test_cli_removed (void)
 {
@@ -100,9 +142,10 @@ main (int    argc,
   close (g_file_open_tmp ("tanba-hotplug-XXXXXX", &control_path, &error));
   g_assert_no_error (error);
   g_setenv ("TANBA_HOTPLUG_CONTROL", control_path, TRUE);
-  hsm = tanba_test_softhsm_new (2);
+  hsm = tanba_test_softhsm_new (3);
   g_test_add_func ("/token-removed/during-operation", test_removed_during_operation);
   g_test_add_func ("/token-removed/cli", test_cli_removed);
+  g_test_add_func ("/token-removed/one-session-keygen", test_one_session_keygen);
   status = g_test_run ();
   tanba_test_softhsm_free (hsm);
   g_unlink (control_path);

@@ -9,6 +9,8 @@
  * every token is present; blank lines and lines starting with '#' are ignored).
  * A line "!device-error" makes the module fail instead: C_GetSlotList,
  * C_GetSlotInfo, C_GetTokenInfo and C_WaitForSlotEvent answer CKR_DEVICE_ERROR (a reader gone bad).
+ * A line "!one-session" makes C_OpenSession answer CKR_SESSION_COUNT while a
+ * session is open on the token already (a token that allows one at a time).
  * The file is read again whenever its size, inode or nanosecond mtime/ctime
  * changes; write it with a rename (g_file_set_contents) so that two writes in
  * the same clock tick are still told apart.
@@ -90,6 +92,7 @@ static ControlStamp      control_stamp;
 static char            **removed;
 static size_t            n_removed;
 static int               device_error;
+static int               one_session;
 static Session          *sessions;
 static size_t            n_sessions;
 static SlotPresence     *presence;
@@ -167,6 +170,7 @@ removed_clear (void)
   removed = NULL;
   n_removed = 0;
   device_error = 0;
+  one_session = 0;
 }
 
 static char *
@@ -205,6 +209,11 @@ removed_load (void)
       if (strcmp (serial, "!device-error") == 0)
         {
           device_error = 1;
+          continue;
+        }
+      if (strcmp (serial, "!one-session") == 0)
+        {
+          one_session = 1;
           continue;
         }
       grown = realloc (removed, (n_removed + 1) * sizeof *removed);
@@ -624,6 +633,9 @@ hotplug_C_OpenSession (CK_SLOT_ID            slot,
   control_refresh ();
   real_slot_serial (slot, serial);
   rv = serial_is_removed (serial) ? CKR_TOKEN_NOT_PRESENT : CKR_OK;
+  for (size_t i = 0; rv == CKR_OK && one_session && i < n_sessions; i++)
+    if (sessions[i].slot == slot && !sessions[i].dead)
+      rv = CKR_SESSION_COUNT;
   pthread_mutex_unlock (&state_lock);
   if (rv != CKR_OK)
     return rv;
