@@ -338,6 +338,14 @@ def main():
             missing = [p for p in patterns if not re.search(p, said)]
             assert not missing, 'Orca did not say %s: %r' % (what, missing)
             ok('Orca said %s: %s' % (what, ' | '.join(re.search(p, said).group(0) for p in patterns)))
+        # The progress in the order it was made: steps milliseconds apart
+        # once reached Orca as a burst read out of order (82 before 70).
+        during = said[re.search(_.said('Creating the profile'), said).end():]
+        during = during[:re.search(_.said('The profile is ready'), during).start()]
+        numbers = [int(next(g for g in m.groups() if g is not None)) for m in
+                   re.finditer(_.printf_plural('%d percent complete', '%d percent complete', r'(\d+)'), during)]
+        assert numbers and numbers == sorted(numbers), 'the progress was said out of order: %s' % numbers
+        ok('Orca said the progress in order: %s percent' % ', '.join(map(str, numbers)))
         not_met = re.findall(_.prefix('Not met: %s') + r'[^\n]*', said)
         all_met = _.said('All password rules are met.')
         assert not_met and re.search(all_met, said), 'the password rules were not spoken'

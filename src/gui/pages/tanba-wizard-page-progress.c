@@ -33,6 +33,8 @@ struct _TanbaWizardPageProgress
   GtkWidget    *step_states[N_SHOWN_STEPS];
   GCancellable *cancellable;
   int           last_spoken_percent;
+  char         *pending_speech;     /* newer progress words, said when the interval is over */
+  guint         speech_timeout;
   gboolean      admin_pin_spoken;   /* the field's description is a spoken message */
 };
 
@@ -91,10 +93,62 @@ set_step_state (TanbaWizardPageProgress *self,
   tanba_gui_set_name (self->step_rows[step], name);
 }
 
+/* Progress is said at most once per SPEECH_INTERVAL_MS. Steps a few
+ * milliseconds apart (a software token) reached Orca as a burst of
+ * description changes that it read late and out of order: the newest state
+ * first, when the bar got the focus, then the older ones. Now the first change
+ * is said at once, and later ones, the newest only, when the interval is
+ * over; on a hardware token, where steps take seconds, every step is said. */
+#define SPEECH_INTERVAL_MS 500
+
+static void
+cancel_progress_speech (TanbaWizardPageProgress *self)
+{
+  g_clear_handle_id (&self->speech_timeout, g_source_remove);
+  g_clear_pointer (&self->pending_speech, g_free);
+}
+
+static gboolean
+speech_interval_over_cb (gpointer user_data)
+{
+  TanbaWizardPageProgress *self = user_data;
+
+  if (self->pending_speech == NULL)
+    {
+      self->speech_timeout = 0;
+      return G_SOURCE_REMOVE;
+    }
+  tanba_gui_speak (self->progress_bar, self->pending_speech);
+  g_clear_pointer (&self->pending_speech, g_free);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Says @spoken on the progress bar: now if @now or nothing was said in the
+ * last interval, else when the interval is over (unless newer words come). */
+static void
+speak_progress (TanbaWizardPageProgress *self,
+                const char              *spoken,
+                gboolean                 now)
+{
+  if (now)
+    cancel_progress_speech (self);
+  if (self->speech_timeout != 0)
+    {
+      g_free (self->pending_speech);
+      self->pending_speech = g_strdup (spoken);
+      return;
+    }
+  tanba_gui_speak (self->progress_bar, spoken);
+  self->speech_timeout = g_timeout_add (SPEECH_INTERVAL_MS, speech_interval_over_cb, self);
+  g_source_set_static_name (g_main_context_find_source_by_id (NULL, self->speech_timeout),
+                            "[tanba] progress speech interval");
+}
+
 static void
 set_fraction (TanbaWizardPageProgress *self,
               double                   fraction,
-              const char              *words)
+              const char              *words,
+              gboolean                 now)
 {
   int percent = (int) (CLAMP (fraction, 0.0, 1.0) * 100.0 + 0.5);
   g_autofree char *text = NULL;
@@ -112,7 +166,7 @@ set_fraction (TanbaWizardPageProgress *self,
       self->last_spoken_percent = percent;
       /* Translators: progress, then what is being done. */
       spoken = words != NULL ? g_strdup_printf (_("%s. %s"), text, words) : g_strdup (text);
-      tanba_gui_speak (self->progress_bar, spoken);
+      speak_progress (self, spoken, now);
     }
 }
 
@@ -145,7 +199,7 @@ progress_cb (TanbaRegistrationStep step,
     /* Translators: a step and its state, spoken with the progress. */
     words = g_strdup_printf (_("%s: %s"), tanba_registration_step_title (step), state_text (state));
   /* Coarse: only when a step starts or ends. */
-  set_fraction (self, fraction, words);
+  set_fraction (self, fraction, words, FALSE);
 }
 
 /* What the token's flags say about its administrator PIN now, read before
@@ -202,6 +256,7 @@ speak_admin_pin (TanbaWizardPageProgress *self,
   g_autofree char *spoken = NULL;
 
   spoken = message != NULL ? g_strjoin (" ", message, hint, NULL) : g_strdup (hint);
+  cancel_progress_speech (self);
   if (gtk_widget_get_sensitive (self->admin_pin_entry))
     {
       tanba_gui_focus (self->admin_pin_entry);
@@ -281,7 +336,7 @@ run_done_cb (GObject      *source,
       for (int i = 0; i < N_SHOWN_STEPS; i++)
         if (g_strcmp0 (gtk_label_get_label (GTK_LABEL (self->step_states[i])), state_text (TANBA_STEP_STATE_PENDING)) == 0)
           set_step_state (self, i, TANBA_STEP_STATE_DONE);
-      set_fraction (self, 1.0, _("The registration is complete."));
+      set_fraction (self, 1.0, _("The registration is complete."), TRUE);
       tanba_wizard_page_set_complete (TANBA_WIZARD_PAGE (self), TRUE);
       tanba_wizard_page_request_next (TANBA_WIZARD_PAGE (self));
       return;
@@ -313,6 +368,7 @@ run_done_cb (GObject      *source,
     gtk_widget_set_visible (self->continue_button, TRUE);
     gtk_widget_set_visible (self->data_button,
                             g_error_matches (error, TANBA_REGISTRATION_ERROR, TANBA_REGISTRATION_ERROR_MISSING_INPUT));
+    cancel_progress_speech (self);
     tanba_gui_focus (self->continue_button);
     tanba_gui_speak (self->continue_button, message);
   }
@@ -346,8 +402,11 @@ start_run (TanbaWizardPageProgress *self,
   tanba_gui_set_description (self->continue_button, NULL);
   for (int i = 0; i < N_SHOWN_STEPS; i++)
     set_step_state (self, i, TANBA_STEP_STATE_PENDING);
-  self->last_spoken_percent = -1;
-  set_fraction (self, 0.0, _("The registration starts."));
+  /* "0 percent" is not said: the bar says it when it gets the focus, and the
+   * run may be further on by the time Orca reads a queued change. */
+  self->last_spoken_percent = 0;
+  set_fraction (self, 0.0, NULL, TRUE);
+  speak_progress (self, _("The registration starts."), TRUE);
   if (focus)
     tanba_gui_focus (self->progress_bar);
 
@@ -447,6 +506,7 @@ tanba_wizard_page_progress_dispose (GObject *object)
 
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
+  cancel_progress_speech (self);
   gtk_widget_dispose_template (GTK_WIDGET (object), TANBA_TYPE_WIZARD_PAGE_PROGRESS);
 
   G_OBJECT_CLASS (tanba_wizard_page_progress_parent_class)->dispose (object);
