@@ -119,6 +119,8 @@ typedef struct
   GArray *bank;                   /* floor: bank nonce + registration */
   GArray *floor;                  /* keygen + cmp + bank, same iteration */
   GArray *marker;                 /* not in the floor: one data object update */
+  GArray *store;                  /* not in the floor: storing the two certificates */
+  GArray *process_start;          /* not in the floor: `tanba-cli --version`, start to exit */
 } Figures;
 
 static double
@@ -207,7 +209,8 @@ launcher_for (Bench      *b,
   GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
 
   g_subprocess_launcher_set_cwd (launcher, b->work);
-  g_subprocess_launcher_setenv (launcher, "SOFTHSM2_CONF", softhsm_conf, TRUE);
+  if (softhsm_conf != NULL)
+    g_subprocess_launcher_setenv (launcher, "SOFTHSM2_CONF", softhsm_conf, TRUE);
   g_subprocess_launcher_setenv (launcher, "PKCS11_MODULE_PATH", b->module, TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", b->state, TRUE);
   /* the factory password: a documented default, still kept off argv */
@@ -534,6 +537,36 @@ run_floor (Bench           *b,
     }
   EVP_PKEY_free (sign_key);
   EVP_PKEY_free (auth_key);
+
+  /* for the explanation, not the floor: storing the two certificates next
+   * to a key pair each, as Tanba does (then removed again) */
+  if (registered != NULL)
+    {
+      static const char * const labels[] = { "bench-store-signing", "bench-store-authentication" };
+      TanbaKeyInfo *made[2] = { NULL, NULL };
+      X509 *certificates[2] = { sign_cert, auth_cert };
+      double store_ms;
+
+      tanba_token_generate_key_pairs (token, alg->algorithm, labels, 2, made, &error);
+      g_assert_no_error (error);
+      start = g_get_monotonic_time ();
+      for (guint i = 0; i < 2; i++)
+        {
+          tanba_token_store_certificate (token, certificates[i], made[i]->id, labels[i], &error);
+          g_assert_no_error (error);
+        }
+      store_ms = ms_since (start);
+      for (guint i = 0; i < 2; i++)
+        {
+          tanba_token_delete_certificate (token, made[i]->id, &error);
+          g_assert_no_error (error);
+          tanba_token_delete_key (token, made[i]->id, &error);
+          g_assert_no_error (error);
+          tanba_key_info_free (made[i]);
+        }
+      if (record)
+        g_array_append_val (fig->store, store_ms);
+    }
   if (registered == NULL)
     {
       fprintf (stderr, "floor round trips (%s, user %s) failed: %s\n", alg->name, user->user_id,
@@ -599,7 +632,7 @@ static void
 figures_init (Figures *fig)
 {
   GArray **all[] = { &fig->tanba, &fig->tanba_start, &fig->tanba_end, &fig->pipeline,
-                     &fig->pipeline_keygen, &fig->pipeline_cmp, &fig->keygen, &fig->keygen_together, &fig->cmp,
+                     &fig->pipeline_keygen, &fig->pipeline_cmp, &fig->keygen, &fig->keygen_together, &fig->store, &fig->process_start, &fig->cmp,
                      &fig->bank, &fig->floor, &fig->marker };
 
   for (guint i = 0; i < G_N_ELEMENTS (all); i++)
@@ -612,7 +645,7 @@ static void
 figures_clear (Figures *fig)
 {
   GArray *all[] = { fig->tanba, fig->tanba_start, fig->tanba_end, fig->pipeline,
-                    fig->pipeline_keygen, fig->pipeline_cmp, fig->keygen, fig->keygen_together, fig->cmp, fig->bank,
+                    fig->pipeline_keygen, fig->pipeline_cmp, fig->keygen, fig->keygen_together, fig->store, fig->process_start, fig->cmp, fig->bank,
                     fig->floor, fig->marker };
 
   for (guint i = 0; i < G_N_ELEMENTS (all); i++)
@@ -670,6 +703,21 @@ print_figures (const Algorithm *alg,
   printf ("%s not in the floor: one update of a data object on the token (Tanba's progress "
           "marker, written after each of its %u steps) %.1f ms\n", alg->name, (guint) N_STEPS,
           median (fig->marker));
+  /* What the spec asks for that neither the floor nor the pipeline does,
+   * each measured: below this Tanba cannot go on this token. */
+  {
+    double process = median (fig->process_start);
+    double personalize = median (fig->tanba_steps[0]);
+    double markers = (N_STEPS - 1) * median (fig->marker);  /* one write ends both key steps */
+    double store = median (fig->store);
+    double required = together + cmp + bank + process + personalize + markers + store;
+
+    printf ("%s required but not in the floor: a process (tanba-cli --version) %.1f ms, "
+            "personalization %.1f ms (Tanba's step), %u marker writes %.1f ms, storing 2 certificates "
+            "%.1f ms; with the keys made at once and the round trips: %.1f ms = %.2f of the pipeline; "
+            "tanba - that: %+.1f ms\n", alg->name, process, personalize, (guint) N_STEPS - 1, markers,
+            store, required, pipeline > 0 ? required / pipeline : 0, tanba - required);
+  }
 }
 
 int
@@ -770,6 +818,14 @@ main (int   argc,
               run_tanba (&b, alg, &fig, record);
             }
           run_floor (&b, alg, keygen_token, &fig, record);
+          {
+            /* a process that starts, links and exits, nothing else */
+            const char *version_argv[] = { g_getenv ("TANBA_CLI"), "--version", NULL };
+            double ms = run_timed (&b, NULL, version_argv);
+
+            if (record && ms >= 0)
+              g_array_append_val (fig.process_start, ms);
+          }
         }
       print_figures (alg, &fig, b.mac);
       print_load ("now");
