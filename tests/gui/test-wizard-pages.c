@@ -551,6 +551,51 @@ set_false (gboolean *flag)
   *flag = FALSE;
 }
 
+static guint
+n_stack_pages (TanbaWizardWindow *window)
+{
+  GtkWidget *stack = gtk_widget_get_parent (GTK_WIDGET (tanba_wizard_window_get_current_page (window)));
+
+  return g_list_model_get_n_items (G_LIST_MODEL (gtk_stack_get_pages (GTK_STACK (stack))));
+}
+
+/* Only the first page is built before the window's first frame; the others
+ * come right after it, in their order, or at once when one is asked for. */
+static void
+test_window_deferred_pages (void)
+{
+  g_autoptr(TanbaWizardData) data = data_without_module ();
+  TanbaWizardWindow *window = tanba_wizard_window_new (NULL, data);
+  TanbaWizardWindow *asked = tanba_wizard_window_new (NULL, data);
+  GtkWidget *stack;
+  gint64 deadline;
+
+  g_assert_cmpuint (n_stack_pages (window), ==, 1);
+  gtk_window_present (GTK_WINDOW (window));
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (n_stack_pages (window) < TANBA_WIZARD_N_PAGES && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (n_stack_pages (window), ==, TANBA_WIZARD_N_PAGES);
+  stack = gtk_widget_get_parent (GTK_WIDGET (tanba_wizard_window_get_current_page (window)));
+  {
+    const char *names[] = { "connect", "password", "welcome", "data", "personalize", "confirm", "progress", "done" };
+    guint i = 0;
+
+    for (GtkWidget *child = gtk_widget_get_first_child (stack); child != NULL; child = gtk_widget_get_next_sibling (child), i++)
+      g_assert_cmpstr (gtk_stack_page_get_name (gtk_stack_get_page (GTK_STACK (stack), child)), ==, names[i]);
+    g_assert_cmpuint (i, ==, TANBA_WIZARD_N_PAGES);
+  }
+  /* Still the first page, and its focus. */
+  assert_focus_in (window, "connect");
+
+  /* Asked for before the first frame: all there at once. */
+  g_assert_cmpuint (n_stack_pages (asked), ==, 1);
+  g_assert_nonnull (tanba_wizard_window_get_page (asked, "done"));
+  g_assert_cmpuint (n_stack_pages (asked), ==, TANBA_WIZARD_N_PAGES);
+  gtk_window_destroy (GTK_WINDOW (window));
+  gtk_window_destroy (GTK_WINDOW (asked));
+}
+
 static void
 test_window_navigation (void)
 {
@@ -760,6 +805,7 @@ main (int   argc,
   g_test_add_func ("/wizard/pages/personalize", test_personalize_page);
   g_test_add_func ("/wizard/pages/confirm", test_confirm_page);
   g_test_add_func ("/wizard/pages/progress-admin-pin", test_progress_admin_pin);
+  g_test_add_func ("/wizard/pages/deferred-pages", test_window_deferred_pages);
   g_test_add_func ("/wizard/checklist", test_checklist);
   g_test_add_func ("/wizard/window/navigation", test_window_navigation);
   g_test_add_func ("/wizard/window/mnemonics", test_window_mnemonics);
