@@ -14,6 +14,7 @@
 #include "tanba-control-panel-private.h"
 #include "tanba-control-panel-settings.h"
 #include "tanba-control-panel-window.h"
+#include "tanba-expiry.h"
 #include "tanba-gui-util.h"
 #include "tanba-module.h"
 #include "tanba-token-error.h"
@@ -1189,6 +1190,18 @@ name_tab (GtkWidget *tab_label)
     tanba_gui_set_name (tab, gtk_label_get_text (GTK_LABEL (tab_label)));
 }
 
+/* The token's certificates were renewed: read it again, and take back the
+ * expiry notifications about it (the application sent them). */
+static void
+renewed_cb (TanbaControlPanelWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  if (app != NULL && self->token != NULL)
+    tanba_expiry_withdraw (G_APPLICATION (app), tanba_token_get_serial (self->token));
+  refresh_state (self);
+}
+
 static void
 tanba_control_panel_window_init (TanbaControlPanelWindow *self)
 {
@@ -1240,7 +1253,7 @@ tanba_control_panel_window_init (TanbaControlPanelWindow *self)
 
   tanba_control_panel_refocus_on_activate (GTK_WINDOW (self));
   /* After a renewal the token has new keys and certificates: read it again. */
-  g_signal_connect_swapped (self->certificates_page, "renewed", G_CALLBACK (refresh_state), self);
+  g_signal_connect_swapped (self->certificates_page, "renewed", G_CALLBACK (renewed_cb), self);
   update_login_state (self);
   update_info (self);
 }

@@ -112,6 +112,24 @@ tanba_expiry_notification_id (const TanbaExpiryWarning *w)
                           w->profile == TANBA_CERT_PROFILE_SIGNING ? "signing" : "authentication");
 }
 
+void
+tanba_expiry_withdraw (GApplication *app,
+                       const char   *serial)
+{
+  static const TanbaCertProfile profiles[] = { TANBA_CERT_PROFILE_SIGNING, TANBA_CERT_PROFILE_AUTHENTICATION };
+
+  g_return_if_fail (G_IS_APPLICATION (app));
+  g_return_if_fail (serial != NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (profiles); i++)
+    {
+      TanbaExpiryWarning w = { (char *) serial, NULL, profiles[i], 0 };
+      g_autofree char *id = tanba_expiry_notification_id (&w);
+
+      g_application_withdraw_notification (app, id);
+    }
+}
+
 GNotification *
 tanba_expiry_notification_new (const TanbaExpiryWarning *w)
 {

@@ -6,7 +6,8 @@
  *
  * The application checks on start and once a day while it runs
  * (tanba_expiry_schedule). Only registered certificates count (the
- * registration record names them), within the expiry-warning-days setting. */
+ * registration record names them), within the expiry-warning-days setting.
+ * A renewal in the control panel takes the token's notifications back. */
 #pragma once
 
 #include <gio/gio.h>
@@ -38,6 +39,10 @@ GPtrArray *tanba_expiry_collect      (TanbaModule *module,
 char      *tanba_expiry_warning_text (const TanbaExpiryWarning *warning);
 /* The notification for @warning (title, body, "Renew" button). */
 GNotification *tanba_expiry_notification_new (const TanbaExpiryWarning *warning);
+/* Takes back the notifications about @serial's certificates (they were
+ * renewed). */
+void       tanba_expiry_withdraw     (GApplication *app,
+                                      const char   *serial);
 /* Its ID ("tanba-expiry-SERIAL-signing"): a later check replaces it. */
 char      *tanba_expiry_notification_id (const TanbaExpiryWarning *warning);
 

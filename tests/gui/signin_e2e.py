@@ -16,9 +16,10 @@ file is changed.
 Run by meson; it runs itself again inside dbus-run-session + xvfb-run. TAP.
 Then the real `tanba --control-panel`: "Renew…" in the Certificates tab
 renews both certificates with new keys (kur) against the reference server;
-the token then holds two new certificates and `tanba-cli signin` works. The
-expiry check sends a desktop notification per certificate due (to a test
-notification server). Last, with the authentication certificate revoked at
+the token then holds two new certificates and `tanba-cli signin` works; the
+expiry notifications the application sent on start (to a test notification
+server) are taken back. The expiry check sends a desktop notification per
+certificate due. Last, with the authentication certificate revoked at
 the bank, sign-in says so.
 
 Environment: TANBA_SIGNIN_HARNESS, TANBA_GUI, TANBA_CLI, TANBA_REFSERVER,
@@ -167,7 +168,7 @@ def wait_description(obj, pattern, timeout=60):
 
 
 def main():
-    print('1..10', flush=True)
+    print('1..11', flush=True)
     fx = Fixture()
     try:
         fx.register()
@@ -271,17 +272,37 @@ def certificate_ids(fx):
     return sorted(re.findall(r'ID:\s+(\S+)', out))
 
 
+def notification_server(fx):
+    """Starts the test notification server once; the path of its record."""
+    calls = os.path.join(fx.dir, 'notifications.jsonl')
+    if not os.path.exists(calls):
+        fx.start(['/usr/bin/python3', os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                   'signin_notify_server.py'), calls])
+        t.wait_for(lambda: os.path.exists(calls) and 'ready' in open(calls).read(), 20,
+                   what='the notification server')
+    return calls
+
+
+def notification_records(calls):
+    with open(calls) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
 def renew_in_control_panel(fx):
     """The real `tanba --control-panel`: the Certificates tab's Renew…,
     the token password in its dialog, tanba_renewal_run in a worker against
     the reference server (kur, new keys, bank registration). The addresses
     come from the settings (a keyfile GSettings backend)."""
+    calls = notification_server(fx)
     config = os.path.join(fx.dir, 'config')
     os.makedirs(os.path.join(config, 'glib-2.0', 'settings'), exist_ok=True)
     base = fx.url if fx.url.endswith('/') else fx.url + '/'
+    # expiry-warning-days at its maximum: the application warns of both
+    # one-year certificates when it starts.
     with open(os.path.join(config, 'glib-2.0', 'settings', 'keyfile'), 'w') as f:
         f.write("[kz/tanba/Tanba]\nca-url='%spkix/'\nbank-url='%s'\ntrust-anchor='%s'\n"
-                % (base, base, fx.demo['ca_certificate']))
+                "expiry-warning-days=365\n" % (base, base, fx.demo['ca_certificate']))
+    ids = {'tanba-expiry-%s-%s' % (fx.serial, which) for which in ('signing', 'authentication')}
     before = certificate_ids(fx)
     env = dict(fx.env, GSETTINGS_BACKEND='keyfile', XDG_CONFIG_HOME=config, TANBA_PKCS11_MODULE=SOFTHSM)
     fx.start([os.environ['TANBA_GUI'], '--control-panel', '--module', SOFTHSM], env=env)
@@ -291,6 +312,9 @@ def renew_in_control_panel(fx):
     t.find(window, 'page tab list').querySelection().selectChild(1)
     t.wait_for(lambda: t.has_state(t.find(window, 'page tab', 'Certificates'), pyatspi.STATE_SELECTED), 5,
                what='the Certificates tab')
+    t.wait_for(lambda: {r.get('id') for r in notification_records(calls)
+                        if r.get('app') == 'kz.tanba.Tanba'} >= ids, 30,
+               what='the application\'s expiry notifications %s' % sorted(ids))
     renew = t.find(window, 'push button', 'Renew…', timeout=30)
     t.wait_for(lambda: renew.getState().contains(pyatspi.STATE_SENSITIVE), 30, what='Renew… enabled')
     t.click(renew)
@@ -301,6 +325,10 @@ def renew_in_control_panel(fx):
     said = wait_description(renew, r'^The certificates were renewed: ', timeout=300)
     t.find(window, 'label', said.string)
     ok('Renew… in the control panel renews the certificates: %r' % said.string)
+    t.wait_for(lambda: {r.get('removed') for r in notification_records(calls)
+                        if r.get('app') == 'kz.tanba.Tanba'} >= ids, 30,
+               what='the expiry notifications taken back')
+    ok('the expiry notifications the application sent on start are taken back after the renewal')
 
     after = certificate_ids(fx)
     assert len(after) == 2 and not set(after) & set(before), 'certificates before %r, after %r' % (before, after)
@@ -316,11 +344,7 @@ def expiry_notification(fx):
     on start) with expiry-warning-days at its maximum, 365: both one-year
     certificates are due. A test notification server takes the desktop
     notifications."""
-    calls = os.path.join(fx.dir, 'notifications.jsonl')
-    fx.start(['/usr/bin/python3', os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                               'signin_notify_server.py'), calls])
-    t.wait_for(lambda: os.path.exists(calls) and 'ready' in open(calls).read(), 20,
-               what='the notification server')
+    calls = notification_server(fx)
     config = os.path.join(fx.dir, 'config-expiry')
     os.makedirs(os.path.join(config, 'glib-2.0', 'settings'), exist_ok=True)
     with open(os.path.join(config, 'glib-2.0', 'settings', 'keyfile'), 'w') as f:
@@ -333,8 +357,8 @@ def expiry_notification(fx):
     pattern = r'^The (signing|authentication) certificate on %s expires in 36[45] days\. Renew it\.$' % TOKEN_NAME
     assert len(warnings) == 2 and all(re.match(pattern, w) for w in warnings), result.stdout
     def notifications():
-        with open(calls) as f:
-            return [json.loads(line) for line in f if '"body"' in line]
+        return [r for r in notification_records(calls) if r.get('app') == 'kz.tanba.Tanba.SigninTest'
+                and 'body' in r]
     sent = t.wait_for(lambda: len(notifications()) >= 2 and notifications(), 20, what='two notifications')
     bodies = sorted(n['body'] for n in sent)
     assert bodies == sorted(warnings), (bodies, warnings)
