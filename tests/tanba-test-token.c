@@ -1,5 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE  /* memfd_create */
+#endif
 #include "config.h"
+
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 #include <gio/gio.h>
@@ -16,6 +23,25 @@ softhsm_module (void)
   return path != NULL ? path : "/usr/lib/softhsm/libsofthsm2.so";
 }
 
+void
+tanba_test_launcher_set_input (GSubprocessLauncher *launcher,
+                               const char          *input)
+{
+  int fd = memfd_create ("tanba-test-input", MFD_CLOEXEC);
+  gsize length = input != NULL ? strlen (input) : 0;
+
+  g_assert_cmpint (fd, >=, 0);
+  for (gsize done = 0; done < length;)
+    {
+      gssize n = write (fd, input + done, length - done);
+
+      g_assert_cmpint (n, >, 0);
+      done += (gsize) n;
+    }
+  g_assert_cmpint (lseek (fd, 0, SEEK_SET), ==, 0);
+  g_subprocess_launcher_take_stdin_fd (launcher, fd);
+}
+
 int
 tanba_test_run_env (const char *const *argv,
                     const char *const *env,
@@ -29,14 +55,14 @@ tanba_test_run_env (const char *const *argv,
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE
-                                        | G_SUBPROCESS_FLAGS_STDOUT_PIPE
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
                                         | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  tanba_test_launcher_set_input (launcher, input);
   for (guint i = 0; env != NULL && env[i] != NULL; i += 2)
     g_subprocess_launcher_setenv (launcher, env[i], env[i + 1], TRUE);
   process = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, input != NULL ? input : "", NULL, &out, &err, &error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
   g_assert_no_error (error);
   if (standard_output != NULL)
     *standard_output = g_steal_pointer (&out);

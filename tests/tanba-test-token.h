@@ -6,6 +6,8 @@
  * makes all the tokens it needs first, then opens the module. */
 #pragma once
 
+#include <gio/gio.h>
+
 #include "tanba-module.h"
 #include "tanba-token.h"
 
@@ -37,6 +39,12 @@ int               tanba_test_run           (const char *const *argv,
                                             const char        *input,
                                             char             **standard_output,
                                             char             **standard_error);
+
+/* @input (may be NULL) as the standard input of the processes @launcher
+ * starts: an in-memory file, not a pipe, so that a child that exits without
+ * reading it cannot kill the test with SIGPIPE. */
+void              tanba_test_launcher_set_input (GSubprocessLauncher *launcher,
+                                                 const char          *input);
 
 /* The same with environment variables added: @env is NAME, VALUE, …, NULL. */
 int               tanba_test_run_env       (const char *const *argv,
