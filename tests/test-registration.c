@@ -22,8 +22,8 @@
 
 #define NEW_PIN   "Kt7m2q9w"
 #define PLANTED_ID "0123456789abcdef0123456789abcdef"
-#define N_TOKENS  55
-#define N_USERS   55
+#define N_TOKENS  56
+#define N_USERS   56
 
 static TanbaTestSoftHsm *hsm;
 static TanbaTestDemo *demo;
@@ -1003,6 +1003,55 @@ test_interrupted (gconstpointer data)
   g_assert_cmpstr (total, ==, "2");
 }
 
+/* The reader of the JSON progress goes away at once (`… | head -n 1`): the
+ * registration is not killed by SIGPIPE; it goes on to its end and says so
+ * in its exit status. */
+static void
+test_reader_gone (void)
+{
+  guint t = take_token ();
+  TanbaTestDemoUser *u = take_user ();
+  g_autoptr(GPtrArray) args = register_args (u, t, FALSE, "--algorithm", "p256", NULL);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                                                       | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *input = input_for (u, NULL);
+  g_autofree char *query = NULL;
+  g_autofree char *status = NULL;
+  g_autofree char *info = NULL;
+  const char *info_argv[] = { g_getenv ("TANBA_CLI"), "--module", hsm->module_path, "--token", serial_of (t),
+                              "token", "info", NULL };
+
+  tanba_test_launcher_set_input (launcher, input);
+  g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", state_dir, TRUE);
+  g_ptr_array_add (argv, (char *) g_getenv ("TANBA_CLI"));
+  g_ptr_array_add (argv, "--module");
+  g_ptr_array_add (argv, hsm->module_path);
+  g_ptr_array_add (argv, "--token");
+  g_ptr_array_add (argv, (char *) serial_of (t));
+  g_ptr_array_add (argv, "--json");
+  g_ptr_array_add (argv, "register");
+  for (guint i = 0; g_ptr_array_index (args, i) != NULL; i++)
+    g_ptr_array_add (argv, g_ptr_array_index (args, i));
+  g_ptr_array_add (argv, NULL);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_input_stream_close (g_subprocess_get_stdout_pipe (process), NULL, &error);
+  g_assert_no_error (error);
+  g_subprocess_wait (process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+
+  query = g_strdup_printf ("SELECT status FROM registrations WHERE user_id = '%s'", u->user_id);
+  status = sql (query);
+  g_assert_cmpstr (status, ==, "complete");
+  g_assert_cmpint (tanba_test_run (info_argv, NULL, &info, NULL), ==, 0);
+  g_assert_nonnull (strstr (info, "Registration: complete"));
+}
+
 /* An unfinished registration is not started over without --continue, and is
  * not continued by another user. */
 static void
@@ -1467,6 +1516,7 @@ main (int    argc,
       g_test_add_data_func (path, &kills[i], test_interrupted);
     }
   g_test_add_data_func ("/registration/killed/signing-key-one-key-made", &one_key_made, test_interrupted);
+  g_test_add_func ("/registration/reader-gone", test_reader_gone);
   for (guint i = 0; i < G_N_ELEMENTS (pulls); i++)
     {
       g_autofree char *path = g_strdup_printf ("/registration/token-pulled/%s", pulls[i].step);
