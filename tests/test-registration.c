@@ -71,6 +71,31 @@ assert_no_secret_in (const char *what,
       g_error ("A secret appeared in %s", what);
 }
 
+/* `tanba-cli --module MODULE --token SERIAL [--json] COMMAND ARGS…`,
+ * NULL-terminated for spawning. @module NULL: SoftHSM. */
+static GPtrArray *
+cli_argv (guint               token_index,
+          const char         *module,
+          gboolean            json,
+          const char         *command,
+          const char * const *args)
+{
+  GPtrArray *argv = g_ptr_array_new ();
+
+  g_ptr_array_add (argv, (char *) g_getenv ("TANBA_CLI"));
+  g_ptr_array_add (argv, "--module");
+  g_ptr_array_add (argv, (char *) (module != NULL ? module : hsm->module_path));
+  g_ptr_array_add (argv, "--token");
+  g_ptr_array_add (argv, (char *) serial_of (token_index));
+  if (json)
+    g_ptr_array_add (argv, "--json");
+  g_ptr_array_add (argv, (char *) command);
+  for (guint i = 0; args != NULL && args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  return argv;
+}
+
 /* Runs `tanba-cli --token SERIAL [--json] register ARGS…` with debug logging,
  * secrets on stdin. @module NULL: SoftHSM. */
 static void
@@ -80,19 +105,8 @@ run_register_full (CliResult          *result,
                    const char         *input,
                    const char * const *args)
 {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GPtrArray) argv = cli_argv (token_index, module, TRUE, "register", args);
   const char *env[] = { "G_MESSAGES_DEBUG", "all", "XDG_STATE_HOME", state_dir, NULL };
-
-  g_ptr_array_add (argv, (char *) g_getenv ("TANBA_CLI"));
-  g_ptr_array_add (argv, "--module");
-  g_ptr_array_add (argv, (char *) (module != NULL ? module : hsm->module_path));
-  g_ptr_array_add (argv, "--token");
-  g_ptr_array_add (argv, (char *) serial_of (token_index));
-  g_ptr_array_add (argv, "--json");
-  g_ptr_array_add (argv, "register");
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (char *) args[i]);
-  g_ptr_array_add (argv, NULL);
 
   for (guint i = 0; i + 1 < argv->len; i++)
     assert_no_secret_in ("the command line", g_ptr_array_index (argv, i));
@@ -883,7 +897,7 @@ test_interrupted (gconstpointer data)
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE
                                                                        | G_SUBPROCESS_FLAGS_STDOUT_PIPE
                                                                        | G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GPtrArray) argv = NULL;
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GDataInputStream) lines = NULL;
   g_autoptr(GError) error = NULL;
@@ -903,16 +917,7 @@ test_interrupted (gconstpointer data)
   g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", state_dir, TRUE);
   g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
   g_subprocess_launcher_setenv (launcher, "TANBA_TEST_PAUSE_AT", what->step, TRUE);
-  g_ptr_array_add (argv, (char *) g_getenv ("TANBA_CLI"));
-  g_ptr_array_add (argv, "--module");
-  g_ptr_array_add (argv, (char *) module);
-  g_ptr_array_add (argv, "--token");
-  g_ptr_array_add (argv, (char *) serial_of (t));
-  g_ptr_array_add (argv, "--json");
-  g_ptr_array_add (argv, "register");
-  for (guint i = 0; g_ptr_array_index (args, i) != NULL; i++)
-    g_ptr_array_add (argv, g_ptr_array_index (args, i));
-  g_ptr_array_add (argv, NULL);
+  argv = cli_argv (t, module, TRUE, "register", (const char * const *) args->pdata);
 
   process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
@@ -1014,7 +1019,7 @@ test_reader_gone (void)
   g_autoptr(GPtrArray) args = register_args (u, t, FALSE, "--algorithm", "p256", NULL);
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
                                                                        | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GPtrArray) argv = NULL;
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *input = input_for (u, NULL);
@@ -1026,16 +1031,7 @@ test_reader_gone (void)
 
   tanba_test_launcher_set_input (launcher, input);
   g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", state_dir, TRUE);
-  g_ptr_array_add (argv, (char *) g_getenv ("TANBA_CLI"));
-  g_ptr_array_add (argv, "--module");
-  g_ptr_array_add (argv, hsm->module_path);
-  g_ptr_array_add (argv, "--token");
-  g_ptr_array_add (argv, (char *) serial_of (t));
-  g_ptr_array_add (argv, "--json");
-  g_ptr_array_add (argv, "register");
-  for (guint i = 0; g_ptr_array_index (args, i) != NULL; i++)
-    g_ptr_array_add (argv, g_ptr_array_index (args, i));
-  g_ptr_array_add (argv, NULL);
+  argv = cli_argv (t, NULL, TRUE, "register", (const char * const *) args->pdata);
   process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
   g_input_stream_close (g_subprocess_get_stdout_pipe (process), NULL, &error);
@@ -1166,23 +1162,18 @@ run_renew (CliResult  *result,
            const char *first,
            ...)
 {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autoptr(GPtrArray) argv = NULL;
   const char *env[] = { "G_MESSAGES_DEBUG", "all", "XDG_STATE_HOME", state_dir, NULL };
   g_autofree char *input = g_strdup (NEW_PIN "\n");
   va_list ap;
 
-  g_ptr_array_add (argv, (char *) g_getenv ("TANBA_CLI"));
-  g_ptr_array_add (argv, "--module");
-  g_ptr_array_add (argv, hsm->module_path);
-  g_ptr_array_add (argv, "--token");
-  g_ptr_array_add (argv, (char *) serial_of (token_index));
-  g_ptr_array_add (argv, "--json");
-  g_ptr_array_add (argv, "renew");
   va_start (ap, first);
   for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (char *) a);
+    g_ptr_array_add (args, (char *) a);
   va_end (ap);
-  g_ptr_array_add (argv, NULL);
+  g_ptr_array_add (args, NULL);
+  argv = cli_argv (token_index, NULL, TRUE, "renew", (const char * const *) args->pdata);
   result->status = tanba_test_run_env ((const char * const *) argv->pdata, env, input,
                                        &result->out, &result->err);
   g_test_message ("renew: exit %d\nstdout:\n%s\nstderr (last part):\n%s", result->status, result->out,
@@ -1272,7 +1263,7 @@ test_process_hygiene (void)
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE
                                                                        | G_SUBPROCESS_FLAGS_STDOUT_PIPE
                                                                        | G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GPtrArray) argv = NULL;
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *input = input_for (u, NULL);
@@ -1289,15 +1280,7 @@ test_process_hygiene (void)
   g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", state_dir, TRUE);
   g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
   g_subprocess_launcher_setenv (launcher, "TANBA_TEST_PAUSE_AT", "signing-certificate", TRUE);
-  g_ptr_array_add (argv, (char *) g_getenv ("TANBA_CLI"));
-  g_ptr_array_add (argv, "--module");
-  g_ptr_array_add (argv, hsm->module_path);
-  g_ptr_array_add (argv, "--token");
-  g_ptr_array_add (argv, (char *) serial_of (t));
-  g_ptr_array_add (argv, "register");
-  for (guint i = 0; g_ptr_array_index (args, i) != NULL; i++)
-    g_ptr_array_add (argv, g_ptr_array_index (args, i));
-  g_ptr_array_add (argv, NULL);
+  argv = cli_argv (t, NULL, FALSE, "register", (const char * const *) args->pdata);
   process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
   g_output_stream_write_all (g_subprocess_get_stdin_pipe (process), input, strlen (input), NULL, NULL, &error);
