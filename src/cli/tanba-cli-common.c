@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
@@ -241,4 +242,10 @@ tanba_cli_print_json (JsonBuilder *builder)
   json_generator_set_pretty (generator, FALSE);
   text = json_generator_to_data (generator, NULL);
   g_print ("%s\n", text);
+}
+
+void
+tanba_cli_outlive_reader (void)
+{
+  signal (SIGPIPE, SIG_IGN);
 }

@@ -81,4 +81,11 @@ int tanba_cli_sign_command     (TanbaCliOptions *options, int argc, char **argv)
 int tanba_cli_verify_command   (TanbaCliOptions *options, int argc, char **argv);
 int tanba_cli_signin_command   (TanbaCliOptions *options, int argc, char **argv);
 
+/* For commands that change the token over several steps (register, renew):
+ * a reader of their output that goes away (`… --json register | head -n 3`)
+ * no longer ends the process with SIGPIPE between two token operations;
+ * output fails, the work goes on to its end, and the exit status says how it
+ * ended. Other commands (token watch) still end with their reader. */
+void tanba_cli_outlive_reader (void);
+
 G_END_DECLS

@@ -120,6 +120,8 @@ tanba_cli_renew_command (TanbaCliOptions *options,
   };
   int status = TANBA_EXIT_OK;
 
+  tanba_cli_outlive_reader ();
+
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!tanba_cli_parse (context, &argc, &argv, &status))
     return status;

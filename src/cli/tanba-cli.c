@@ -3,7 +3,6 @@
 #include "config.h"
 
 #include <locale.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <openssl/provider.h>
 
@@ -94,10 +93,6 @@ main (int    argc,
   };
 
   tanba_process_protect_secrets ();
-  /* A reader that goes away (`tanba-cli --json register … | head -n 3`) must
-   * not kill a registration between two token operations: output then
-   * fails, and the work goes on to its end. */
-  signal (SIGPIPE, SIG_IGN);
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
