@@ -533,11 +533,24 @@ ensure_keys (Run     *run,
     {
       run->marker->signing_key_id = tanba_id_to_hex (made[0]->id);
       run->marker->authentication_key_id = tanba_id_to_hex (made[1]->id);
+      ok = complete_steps (run, TANBA_REGISTRATION_STEP_SIGNING_KEY,
+                           TANBA_REGISTRATION_STEP_AUTHENTICATION_KEY, error);
+    }
+  else
+    /* The failure is told for the key that was not made. */
+    run->current = made[0] == NULL ? TANBA_REGISTRATION_STEP_SIGNING_KEY
+                                   : TANBA_REGISTRATION_STEP_AUTHENTICATION_KEY;
+  if (!ok)
+    {
+      /* The other one, begun with it, is not done either: waiting again (a
+       * pair that was made is adopted by the next run). */
+      report (run, run->current == TANBA_REGISTRATION_STEP_SIGNING_KEY
+                   ? TANBA_REGISTRATION_STEP_AUTHENTICATION_KEY : TANBA_REGISTRATION_STEP_SIGNING_KEY,
+              TANBA_STEP_STATE_PENDING, NULL);
     }
   for (guint i = 0; i < G_N_ELEMENTS (made); i++)
     g_clear_pointer (&made[i], tanba_key_info_free);
-  return ok && complete_steps (run, TANBA_REGISTRATION_STEP_SIGNING_KEY,
-                               TANBA_REGISTRATION_STEP_AUTHENTICATION_KEY, error);
+  return ok;
 }
 
 static gboolean

@@ -444,6 +444,7 @@ typedef struct
   guint8             id[TANBA_KEY_ID_SIZE];
   CK_RV              open_rv;
   CK_RV              rv;
+  gboolean           in_ours;   /* made (or tried) in the token's own session */
   GThread           *thread;
 } Generation;
 
@@ -480,8 +481,9 @@ tanba_token_generate_key_pairs (TanbaToken          *self,
 
   generations = g_new0 (Generation, n_pairs);
   for (guint i = 0; i < n_pairs; i++)
+    made[i] = NULL;
+  for (guint i = 0; i < n_pairs; i++)
     {
-      made[i] = NULL;
       generations[i].label = labels[i];
       generations[i].algorithm = algorithm;
       if (!random_id (generations[i].id, error))
@@ -504,15 +506,25 @@ tanba_token_generate_key_pairs (TanbaToken          *self,
     {
       generations[i].functions = f;
       generations[i].slot_id = self->slot_id;
-      generations[i].thread = g_thread_new ("tanba-keygen", generate_thread, &generations[i]);
+      generations[i].open_rv = CKR_GENERAL_ERROR;
+      generations[i].thread = g_thread_try_new ("tanba-keygen", generate_thread, &generations[i], NULL);
     }
   generations[0].rv = generate_in_session (f, session, algorithm, labels[0], generations[0].id);
+  generations[0].in_ours = TRUE;
   for (guint i = 1; i < n_pairs; i++)
     {
-      g_thread_join (generations[i].thread);
-      /* No second session on this token: one after another in ours. */
-      if (generations[i].open_rv != CKR_OK)
-        generations[i].rv = generate_in_session (f, session, algorithm, labels[i], generations[i].id);
+      if (generations[i].thread != NULL)
+        g_thread_join (generations[i].thread);
+      /* No second session on this token (or no thread), or the token would
+       * not make the pair in it (a login not shared between sessions, a
+       * busy card): one after another in ours, as the token allows. */
+      if (generations[i].open_rv != CKR_OK
+          || (generations[i].rv != CKR_OK && generations[i].rv != CKR_DEVICE_REMOVED
+              && generations[i].rv != CKR_TOKEN_NOT_PRESENT))
+        {
+          generations[i].rv = generate_in_session (f, session, algorithm, labels[i], generations[i].id);
+          generations[i].in_ours = TRUE;
+        }
     }
   tanba_module_unlock (self->module);
 
@@ -520,8 +532,11 @@ tanba_token_generate_key_pairs (TanbaToken          *self,
     {
       if (generations[i].rv == CKR_OK)
         made[i] = made_key_info (self, algorithm, labels[i], generations[i].id);
-      else if (ok)
+      else if (ok && generations[i].in_ours)
         ok = tanba_token_fail (self, error, generations[i].rv, _("Generating a key pair on the token"));
+      else if (ok)
+        /* Not our session: it is closed already, ours stays. */
+        ok = tanba_token_set_error_from_rv (error, generations[i].rv, _("Generating a key pair on the token"));
     }
   return ok;
 }
