@@ -525,7 +525,7 @@ renew_done_cb (GObject      *source,
     {
       message = g_strdup (_("The certificates were renewed: new keys are on the token, and the bank registered the new certificates."));
       tanba_control_panel_certificates_set_certificates (self, certificates, NULL);
-      g_signal_emit (self, signals[RENEWED], 0);
+      g_signal_emit (self, signals[RENEWED], 0, tanba_token_get_serial (data->token));
     }
   else if (data->unfinished)
     /* Translators: %s says what failed. */
@@ -717,9 +717,10 @@ tanba_control_panel_certificates_class_init (TanbaControlPanelCertificatesClass 
   object_class->dispose = tanba_control_panel_certificates_dispose;
   object_class->finalize = tanba_control_panel_certificates_finalize;
 
-  /* After a renewal: the window reads the token again. */
+  /* After a renewal, with the renewed token's serial number: the window
+   * reads the token again. */
   signals[RENEWED] = g_signal_new ("renewed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+                                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,

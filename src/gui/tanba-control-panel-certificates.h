@@ -28,7 +28,7 @@ void       tanba_control_panel_certificates_set_warning_days (TanbaControlPanelC
  * (tanba_renewal_run in a worker, with progress); NULL: none. The CA and
  * bank addresses are the settings, or the application's object data
  * "tanba-server-url" (CA at URL/pkix/) and "tanba-trust-anchor" when set.
- * Emits "renewed" after a renewal. */
+ * Emits "renewed" (with the renewed token's serial number) after a renewal. */
 void       tanba_control_panel_certificates_set_token        (TanbaControlPanelCertificates *self,
                                                               TanbaToken                    *token);
 /* Starts the renewal with @pin as "Renew…" does (tests). */

@@ -447,7 +447,12 @@ update_tokens (TanbaControlPanelWindow *self)
   g_ptr_array_add (names, NULL);
   if (current != NULL && selected == GTK_INVALID_LIST_POSITION)
     say (self, NULL, _("The token was removed. Connect it again to go on; you will need to enter the PIN again."), TRUE);
-  /* Opened for a token (to renew it): chosen as soon as it is connected. */
+  /* Opened for a token (to renew it): chosen as soon as it is connected,
+   * unless the user is working with another one meanwhile (logged in, a
+   * dialog open, an operation under way). */
+  if (self->wanted_serial != NULL && current != NULL
+      && (self->role != TANBA_ROLE_NONE || self->dialog != NULL || self->busy))
+    g_clear_pointer (&self->wanted_serial, g_free);
   for (guint i = 0; self->wanted_serial != NULL && i < self->token_serials->len; i++)
     if (g_strcmp0 (g_ptr_array_index (self->token_serials, i), self->wanted_serial) == 0)
       selected = i;
@@ -502,12 +507,18 @@ read_state_cb (GObject      *source,
     say (self, NULL, error->message, TRUE);
   update_info (self);
   update_certificates (self);
-  if (self->focus_renew && state != NULL && self->token != NULL
+  if (self->focus_renew && self->token != NULL
       && g_strcmp0 (tanba_token_get_serial (self->token), self->wanted_serial) == 0)
     {
+      GtkNotebook *notebook = GTK_NOTEBOOK (self->notebook);
+
+      /* Once, read or not: the focus is not pulled away later. Only while
+       * the Certificates tab is the one shown. */
       self->focus_renew = FALSE;
       g_clear_pointer (&self->wanted_serial, g_free);
-      tanba_control_panel_certificates_focus_renew (TANBA_CONTROL_PANEL_CERTIFICATES (self->certificates_page));
+      if (state != NULL
+          && gtk_notebook_get_current_page (notebook) == gtk_notebook_page_num (notebook, self->certificates_page))
+        tanba_control_panel_certificates_focus_renew (TANBA_CONTROL_PANEL_CERTIFICATES (self->certificates_page));
     }
   if (self->dialog != NULL && TANBA_IS_CONTROL_PANEL_LOGIN_DIALOG (self->dialog) && state != NULL)
     tanba_control_panel_login_dialog_set_info (TANBA_CONTROL_PANEL_LOGIN_DIALOG (self->dialog), state->info);
@@ -1190,16 +1201,18 @@ name_tab (GtkWidget *tab_label)
     tanba_gui_set_name (tab, gtk_label_get_text (GTK_LABEL (tab_label)));
 }
 
-/* The token's certificates were renewed: read it again, and take back the
- * expiry notifications about it (the application sent them). */
+/* A token's certificates were renewed: take back the expiry notifications
+ * about it (the application sent them), and read the chosen token again. */
 static void
-renewed_cb (TanbaControlPanelWindow *self)
+renewed_cb (TanbaControlPanelWindow *self,
+            const char              *serial)
 {
   GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
 
-  if (app != NULL && self->token != NULL)
-    tanba_expiry_withdraw (G_APPLICATION (app), tanba_token_get_serial (self->token));
-  refresh_state (self);
+  if (app != NULL && serial != NULL)
+    tanba_expiry_withdraw (G_APPLICATION (app), serial);
+  if (self->token != NULL)
+    refresh_state (self);
 }
 
 static void
@@ -1253,7 +1266,8 @@ tanba_control_panel_window_init (TanbaControlPanelWindow *self)
 
   tanba_control_panel_refocus_on_activate (GTK_WINDOW (self));
   /* After a renewal the token has new keys and certificates: read it again. */
-  g_signal_connect_swapped (self->certificates_page, "renewed", G_CALLBACK (renewed_cb), self);
+  g_signal_connect_object (self->certificates_page, "renewed", G_CALLBACK (renewed_cb), self,
+                           G_CONNECT_SWAPPED);
   update_login_state (self);
   update_info (self);
 }

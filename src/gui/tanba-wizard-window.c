@@ -85,7 +85,8 @@ add_pages_idle_cb (gpointer user_data)
 {
   TanbaWizardWindow *self = user_data;
 
-  if (!gtk_widget_in_destruction (GTK_WIDGET (self)))
+  /* Closed meanwhile (unrealized): nothing to build. */
+  if (gtk_widget_get_realized (GTK_WIDGET (self)))
     ensure_pages (self);
   return G_SOURCE_REMOVE;
 }
