@@ -658,6 +658,28 @@ tanba_token_delete_key (TanbaToken  *self,
 
 /* ---- certificates ---------------------------------------------------------- */
 
+/* The X.509 certificate a certificate object holds; NULL with @error when
+ * it cannot be read, NULL without when it has no value or is not X.509 DER
+ * (skipped). Caller holds the module lock. */
+static X509 *
+read_certificate (TanbaToken        *self,
+                  CK_OBJECT_HANDLE   object,
+                  GError           **error)
+{
+  g_autoptr(GBytes) value = tanba_token_get_attribute (self, object, CKA_VALUE, error);
+  const unsigned char *der;
+  gsize size;
+  X509 *certificate;
+
+  if (value == NULL)
+    return NULL;
+  der = g_bytes_get_data (value, &size);
+  certificate = d2i_X509 (NULL, &der, size);
+  if (certificate == NULL)
+    g_debug ("Skipping a certificate object that is not X.509 DER");
+  return certificate;
+}
+
 GPtrArray *
 tanba_token_list_certificates (TanbaToken  *self,
                                GError     **error)
@@ -675,29 +697,19 @@ tanba_token_list_certificates (TanbaToken  *self,
   for (guint i = 0; ok && i < objects->len; i++)
     {
       CK_OBJECT_HANDLE object = g_array_index (objects, CK_OBJECT_HANDLE, i);
-      g_autoptr(GBytes) value = NULL;
       g_autoptr(GBytes) label = NULL;
       GError *local_error = NULL;
-      const unsigned char *der;
       TanbaCertInfo *info;
       X509 *certificate;
-      gsize size;
 
-      value = tanba_token_get_attribute (self, object, CKA_VALUE, &local_error);
-      if (value == NULL)
+      certificate = read_certificate (self, object, &local_error);
+      if (certificate == NULL)
         {
           if (local_error != NULL)
             {
               g_propagate_error (error, local_error);
               ok = FALSE;
             }
-          continue;
-        }
-      der = g_bytes_get_data (value, &size);
-      certificate = d2i_X509 (NULL, &der, size);
-      if (certificate == NULL)
-        {
-          g_debug ("Skipping a certificate object that is not X.509 DER");
           continue;
         }
       info = g_new0 (TanbaCertInfo, 1);
@@ -999,25 +1011,10 @@ tanba_token_find_certificate (TanbaToken *self,
   tanba_module_lock (self->module);
   objects = find_by_class_and_id (self, CKO_CERTIFICATE, id, &local_error);
   for (guint i = 0; objects != NULL && i < objects->len && certificate == NULL && local_error == NULL; i++)
-    {
-      g_autoptr(GBytes) value = tanba_token_get_attribute (self, g_array_index (objects, CK_OBJECT_HANDLE, i),
-                                                           CKA_VALUE, &local_error);
-      const unsigned char *der;
-      gsize size;
-
-      if (value == NULL)
-        continue;
-      der = g_bytes_get_data (value, &size);
-      certificate = d2i_X509 (NULL, &der, size);
-      if (certificate == NULL)
-        g_debug ("Skipping a certificate object that is not X.509 DER");
-    }
+    certificate = read_certificate (self, g_array_index (objects, CK_OBJECT_HANDLE, i), &local_error);
   tanba_module_unlock (self->module);
+  /* A read that failed stopped the search with nothing found. */
   if (local_error != NULL)
-    {
-      X509_free (certificate);
-      g_propagate_error (error, local_error);
-      return NULL;
-    }
+    g_propagate_error (error, local_error);
   return certificate;
 }
