@@ -451,25 +451,22 @@ find_key (GPtrArray  *keys,
   return NULL;
 }
 
-/* Steps 2 and 3: a key pair, or the one an earlier run made. A key with our
- * label that the marker does not name was made by a run that stopped before
- * it could write the marker: it is adopted, so no key is left orphaned. */
+/* Steps 2 and 3: a key pair, or the one an earlier run made, looked up in
+ * @keys (the token's keys, listed once by ensure_keys, logged in). A key
+ * with our label that the marker does not name was made by a run that
+ * stopped before it could write the marker: it is adopted, so no key is left
+ * orphaned. */
 static gboolean
 ensure_key (Run                   *run,
+            GPtrArray             *keys,
             TanbaRegistrationStep  step,
             const char            *label,
             char                 **marker_id,
             GError               **error)
 {
-  g_autoptr(GPtrArray) keys = NULL;
   g_autoptr(TanbaKeyInfo) made = NULL;
   TanbaKeyInfo *found;
 
-  if (!ensure_user_login (run, error))
-    return FALSE;
-  keys = tanba_token_list_keys (run->token, error);
-  if (keys == NULL)
-    return FALSE;
   found = *marker_id != NULL ? find_key (keys, *marker_id, NULL) : NULL;
   if (found != NULL)
     {
@@ -517,9 +514,9 @@ ensure_keys (Run     *run,
   if (run->marker->signing_key_id != NULL || run->marker->authentication_key_id != NULL
       || find_key (keys, NULL, SIGNING_KEY_LABEL) != NULL
       || find_key (keys, NULL, AUTHENTICATION_KEY_LABEL) != NULL)
-    return ensure_key (run, TANBA_REGISTRATION_STEP_SIGNING_KEY, SIGNING_KEY_LABEL,
+    return ensure_key (run, keys, TANBA_REGISTRATION_STEP_SIGNING_KEY, SIGNING_KEY_LABEL,
                        &run->marker->signing_key_id, error)
-           && ensure_key (run, TANBA_REGISTRATION_STEP_AUTHENTICATION_KEY, AUTHENTICATION_KEY_LABEL,
+           && ensure_key (run, keys, TANBA_REGISTRATION_STEP_AUTHENTICATION_KEY, AUTHENTICATION_KEY_LABEL,
                           &run->marker->authentication_key_id, error);
 
   if (!begin_step (run, TANBA_REGISTRATION_STEP_SIGNING_KEY, error)
