@@ -99,9 +99,9 @@ struct _TanbaControlPanelWindow
   char                        *result;
 
   /* opened to renew (the expiry notification): the token to choose when it
-   * shows up, and "Renew…" to focus once its certificates are read */
+   * shows up, "Renew…" to be focused once its certificates are read; NULL
+   * once that is done or the user chose otherwise */
   char                        *wanted_serial;
-  gboolean                     focus_renew;
 };
 
 G_DEFINE_FINAL_TYPE (TanbaControlPanelWindow, tanba_control_panel_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -483,6 +483,20 @@ typedef struct
   guint                    serial;
 } ReadData;
 
+/* The token the panel was opened for is chosen and was read (@read) or
+ * could not be: once, either way, so that the focus is not pulled away
+ * later, "Renew…" gets it, if the Certificates tab is still the one shown. */
+static void
+renew_focus_once (TanbaControlPanelWindow *self,
+                  gboolean                 read)
+{
+  GtkNotebook *notebook = GTK_NOTEBOOK (self->notebook);
+
+  g_clear_pointer (&self->wanted_serial, g_free);
+  if (read && gtk_notebook_get_current_page (notebook) == gtk_notebook_page_num (notebook, self->certificates_page))
+    tanba_control_panel_certificates_focus_renew (TANBA_CONTROL_PANEL_CERTIFICATES (self->certificates_page));
+}
+
 static void
 read_state_cb (GObject      *source,
                GAsyncResult *result,
@@ -507,19 +521,9 @@ read_state_cb (GObject      *source,
     say (self, NULL, error->message, TRUE);
   update_info (self);
   update_certificates (self);
-  if (self->focus_renew && self->token != NULL
+  if (self->wanted_serial != NULL && self->token != NULL
       && g_strcmp0 (tanba_token_get_serial (self->token), self->wanted_serial) == 0)
-    {
-      GtkNotebook *notebook = GTK_NOTEBOOK (self->notebook);
-
-      /* Once, read or not: the focus is not pulled away later. Only while
-       * the Certificates tab is the one shown. */
-      self->focus_renew = FALSE;
-      g_clear_pointer (&self->wanted_serial, g_free);
-      if (state != NULL
-          && gtk_notebook_get_current_page (notebook) == gtk_notebook_page_num (notebook, self->certificates_page))
-        tanba_control_panel_certificates_focus_renew (TANBA_CONTROL_PANEL_CERTIFICATES (self->certificates_page));
-    }
+    renew_focus_once (self, state != NULL);
   if (self->dialog != NULL && TANBA_IS_CONTROL_PANEL_LOGIN_DIALOG (self->dialog) && state != NULL)
     tanba_control_panel_login_dialog_set_info (TANBA_CONTROL_PANEL_LOGIN_DIALOG (self->dialog), state->info);
   g_object_unref (self);
@@ -997,7 +1001,6 @@ token_selected_cb (TanbaControlPanelWindow *self)
     return;
   /* The user chose: the token the panel was opened for no longer counts. */
   g_clear_pointer (&self->wanted_serial, g_free);
-  self->focus_renew = FALSE;
   tanba_control_panel_name_drop_down (self->token_dropdown, self->token_label);
   selected = gtk_drop_down_get_selected (GTK_DROP_DOWN (self->token_dropdown));
   set_token (self, selected < self->token_serials->len ? g_ptr_array_index (self->token_serials, selected) : NULL);
@@ -1325,7 +1328,6 @@ tanba_control_panel_window_show_renewal (TanbaControlPanelWindow *self,
                                  gtk_notebook_page_num (GTK_NOTEBOOK (self->notebook), self->certificates_page));
   g_free (self->wanted_serial);
   self->wanted_serial = serial != NULL && serial[0] != '\0' ? g_strdup (serial) : NULL;
-  self->focus_renew = self->wanted_serial != NULL;
   if (self->wanted_serial == NULL)
     return;
   if (self->token != NULL && g_strcmp0 (tanba_token_get_serial (self->token), serial) == 0)
@@ -1333,11 +1335,7 @@ tanba_control_panel_window_show_renewal (TanbaControlPanelWindow *self,
       /* Chosen already; its certificates are read, or "Renew…" is focused
        * when they are. */
       if (self->state != NULL)
-        {
-          self->focus_renew = FALSE;
-          g_clear_pointer (&self->wanted_serial, g_free);
-          tanba_control_panel_certificates_focus_renew (TANBA_CONTROL_PANEL_CERTIFICATES (self->certificates_page));
-        }
+        renew_focus_once (self, TRUE);
       return;
     }
   /* Another token was chosen: this one, if it is connected; else when it comes. */
