@@ -1033,8 +1033,7 @@ test_reader_gone (void)
   g_autofree char *query = NULL;
   g_autofree char *status = NULL;
   g_autofree char *info = NULL;
-  const char *info_argv[] = { g_getenv ("TANBA_CLI"), "--module", hsm->module_path, "--token", serial_of (t),
-                              "token", "info", NULL };
+  g_autoptr(GPtrArray) info_argv = cli_argv (t, NULL, FALSE, "token", (const char * const []) { "info", NULL });
 
   tanba_test_launcher_set_input (launcher, input);
   g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", state_dir, TRUE);
@@ -1051,7 +1050,7 @@ test_reader_gone (void)
   query = g_strdup_printf ("SELECT status FROM registrations WHERE user_id = '%s'", u->user_id);
   status = sql (query);
   g_assert_cmpstr (status, ==, "complete");
-  g_assert_cmpint (tanba_test_run (info_argv, NULL, &info, NULL), ==, 0);
+  g_assert_cmpint (tanba_test_run ((const char * const *) info_argv->pdata, NULL, &info, NULL), ==, 0);
   g_assert_nonnull (strstr (info, "Registration: complete"));
 }
 
